@@ -1,0 +1,259 @@
+"""Fixes for four SpiffWorkflow 3.2.0 defects that loops in approval diagrams run into.
+
+1. A parallel join inside a return loop fired early from round 2: the library counted the
+   cancelled join tasks of earlier rounds as arrived branches.
+2. A parallel join let the stale copy of a variable, inherited by the branch that did not
+   change it, overwrite the other branch's new value.
+3. A multi-instance task could not be entered a second time while its output list existed.
+4. Task iteration stopped at depth 1000, so a case stalled after about 170 loop rounds.
+
+The engine uses these pieces (see the names at the bottom of the file):
+``PARSER_CLASSES`` for its parser, ``register_converters(registry)`` for its serializer,
+``Workflow`` instead of ``BpmnWorkflow`` and ``install()`` once at start-up.
+"""
+
+import inspect
+from collections.abc import MutableMapping
+from copy import deepcopy
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
+from SpiffWorkflow.bpmn.serializer.default.task_spec import ParallelGatewayConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
+from SpiffWorkflow.spiff.specs.defaults import (
+    ParallelMultiInstanceTask as SpiffParallelMultiInstanceTask,
+    SequentialMultiInstanceTask as SpiffSequentialMultiInstanceTask,
+)
+from SpiffWorkflow.util.task import TaskIterator, TaskState
+
+
+# ---------------------------------------------------------------------------
+# Defects 1 and 2: the parallel gateway
+# ---------------------------------------------------------------------------
+
+class ParallelGateway(SpiffParallelGateway):
+    """A parallel join that counts tokens, not history.
+
+    Each branch that reaches the join leaves one join task in WAITING: that task is the
+    branch's token. The join fires when every incoming flow has a token, consumes those
+    tokens and nothing else, so tasks from earlier loop rounds (COMPLETED or CANCELLED)
+    are never counted. The library instead cancelled each waiting token on the next
+    arrival and then had to tell this round's cancelled tokens from older ones by
+    walking the tree, which it got wrong.
+
+    The data leaving the join is a three-way merge: every branch contributes only the
+    keys it changed relative to the point where the branches parted, so an unchanged
+    stale copy in one branch cannot overwrite another branch's new value.
+    """
+
+    def _update_hook(self, my_task):
+        if my_task.parent is None or my_task.parent.state != TaskState.COMPLETED:
+            return False
+        tokens = [my_task] + [
+            t for t in my_task.workflow.tasks.values()
+            if t.task_spec is self and t is not my_task and t.state == TaskState.WAITING
+            and t.parent is not None and t.parent.state == TaskState.COMPLETED
+        ]
+        arrived = {t.parent.task_spec for t in tokens}
+        if any(spec not in arrived for spec in self.inputs):
+            my_task._set_state(TaskState.WAITING)
+            return False
+        # One token per incoming flow is consumed: this task's, then the earliest arrivals.
+        consumed, seen = [], set()
+        for token in [my_task] + sorted(tokens[1:], key=lambda t: t.last_state_change):
+            if token.parent.task_spec not in seen:
+                seen.add(token.parent.task_spec)
+                consumed.append(token)
+        for token in consumed:
+            if token is not my_task:
+                token.cancel()
+        my_task.data = merge_branches([t.parent for t in consumed])
+        return True
+
+    def _run_hook(self, my_task):
+        # The data was merged when the join fired; the library's hook would merge
+        # the parents of every finished join task of every round again.
+        return True
+
+
+def merge_branches(tails):
+    """Data after a join of the branches ending in ``tails`` (in order of completion).
+
+    Starts from the data where the branches parted (their nearest common ancestor)
+    and applies each branch's own changes, so the last branch to change a key wins
+    and a key no branch changed keeps its value from before the split.
+    """
+    tails = sorted(tails, key=lambda t: t.last_state_change)
+    fork = _common_ancestor(tails)
+    base = fork.data if fork is not None else {}
+    merged = deepcopy(base)
+    for tail in tails:
+        _apply_changes(merged, base, tail.data)
+    return merged
+
+
+def _apply_changes(target, base, branch):
+    """Copy into ``target`` what ``branch`` changed relative to ``base``; dicts recursively."""
+    for key, value in branch.items():
+        if key in base and value == base[key]:
+            continue
+        old, current = base.get(key), target.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and isinstance(current, dict):
+            _apply_changes(current, old, value)
+        else:
+            target[key] = deepcopy(value)
+    for key in base:
+        if key not in branch:
+            target.pop(key, None)
+
+
+def _common_ancestor(tasks):
+    """Nearest task that is an ancestor-or-self of all ``tasks``.
+
+    Walks up from all tasks in step, so the cost depends on the branch lengths,
+    not on how deep the loop has made the tree.
+    """
+    reached = {}
+    cursors = list(tasks)
+    while any(c is not None for c in cursors):
+        for i, task in enumerate(cursors):
+            if task is None:
+                continue
+            hits = reached.setdefault(task.id, set())
+            hits.add(i)
+            if len(hits) == len(tasks):
+                return task
+            cursors[i] = task.parent
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Defect 3: re-entering a multi-instance task
+# ---------------------------------------------------------------------------
+
+class FreshOutputMixin:
+    """Every entry into a multi-instance task starts a new output collection.
+
+    On re-entry (after a return for correction) the previous round's output list is
+    still in the data and the library refused to run; the previous round's input and
+    output items may also be left in the data when the task has no output collection.
+    """
+
+    def _update_hook(self, my_task):
+        self._drop_leftover_items(my_task)
+        return super()._update_hook(my_task)
+
+    def init_data_output_with_input_data(self, my_task, input_data):
+        if self.data_output.exists(my_task):
+            output = self.data_output.get(my_task)
+            if output is not input_data:  # an output updated in place is kept
+                self.data_output.set(my_task, _empty_like(output))
+        super().init_data_output_with_input_data(my_task, input_data)
+
+    def init_data_output_with_cardinality(self, my_task):
+        # Replaces the library's version, which names an undefined ``data_ouput``.
+        output = self.data_output.get(my_task) if self.data_output.exists(my_task) else None
+        self.data_output.set(my_task, {} if isinstance(output, MutableMapping) else [])
+
+    def _drop_leftover_items(self, my_task):
+        items = [i for i in (self.input_item, self.output_item) if i is not None and i.exists(my_task)]
+        if items and _has_ancestor_with_spec(my_task, self):
+            for item in items:
+                my_task.data.pop(item.bpmn_id, None)
+
+
+def _empty_like(collection):
+    try:
+        return collection.__class__()
+    except TypeError:
+        return []
+
+
+def _has_ancestor_with_spec(task, spec):
+    task = task.parent
+    while task is not None:
+        if task.task_spec is spec:
+            return True
+        task = task.parent
+    return False
+
+
+class ParallelMultiInstanceTask(FreshOutputMixin, SpiffParallelMultiInstanceTask):
+    pass
+
+
+class SequentialMultiInstanceTask(FreshOutputMixin, SpiffSequentialMultiInstanceTask):
+    pass
+
+
+def _with_fixed_multi_instance(parser_class):
+    """A subclass of a Spiff task parser that builds our multi-instance classes."""
+    return type(parser_class.__name__, (parser_class,), {
+        'PARALLEL_MI_CLASS': ParallelMultiInstanceTask,
+        'SEQUENTIAL_MI_CLASS': SequentialMultiInstanceTask,
+    })
+
+
+# ---------------------------------------------------------------------------
+# Defect 4: the depth limit of task iteration
+# ---------------------------------------------------------------------------
+
+UNLIMITED = float('inf')
+
+
+def install():
+    """Lift the 1000-level depth limit of task iteration; safe to call any number of times.
+
+    A patch, because library internals (is_completed, cancel, the end join, Task.__iter__)
+    build TaskIterator with its default max_depth directly, out of reach of any subclass.
+    """
+    for cls in (TaskIterator, BpmnTaskIterator):
+        _set_default(cls.__init__, 'max_depth', UNLIMITED)
+
+
+def _set_default(func, name, value):
+    params = [p for p in inspect.signature(func).parameters.values()
+              if p.kind == p.POSITIONAL_OR_KEYWORD and p.default is not p.empty]
+    defaults = list(func.__defaults__)
+    defaults[[p.name for p in params].index(name)] = value
+    func.__defaults__ = tuple(defaults)
+
+
+# ---------------------------------------------------------------------------
+# The interface used by the engine
+# ---------------------------------------------------------------------------
+
+class Workflow(BpmnWorkflow):
+    """The workflow class the engine runs; it makes sure the depth fix is installed."""
+
+    def __init__(self, *args, **kwargs):
+        install()
+        super().__init__(*args, **kwargs)
+
+
+PARSER_CLASSES = {
+    full_tag('parallelGateway'): (GatewayParser, ParallelGateway),
+    **{
+        tag: (_with_fixed_multi_instance(parser), spec)
+        for tag, (parser, spec) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
+        if hasattr(parser, 'PARALLEL_MI_CLASS')
+    },
+}
+
+
+def register_converters(registry):
+    """Teach a registry from ``BpmnWorkflowSerializer.configure(SPIFF_CONFIG)`` our classes.
+
+    They keep the library's type names, so stored cases and specs, whoever wrote them,
+    come back as the fixed classes, and the JSON stays readable by plain SpiffWorkflow.
+    """
+    ParallelGatewayConverter(ParallelGateway, registry, typename='ParallelGateway')
+    SpiffMultiInstanceConverter(ParallelMultiInstanceTask, registry, typename='ParallelMultiInstanceTask')
+    SpiffMultiInstanceConverter(SequentialMultiInstanceTask, registry, typename='SequentialMultiInstanceTask')
+    BpmnWorkflowConverter(Workflow, registry, typename='BpmnWorkflow')
+    return registry
