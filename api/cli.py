@@ -1,0 +1,150 @@
+"""The `tongban` command: the composition root of engine, API, web UI and scheduler."""
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from engine import Engine, Scheduler
+from engine.db import ROOT
+from engine.errors import TongbanError
+
+# Demo people for `init --demo`: (name, role, groups). Every lane of the deployed
+# processes that nobody here covers gets a clerk of its own as well.
+DEMO_USERS = [
+    ("admin", "admin", []),
+    ("analyst", "analyst", []),
+    ("auditor", "auditor", []),
+    ("portal", "integrator", []),
+    ("window", "clerk", ["综合受理窗口"]),
+]
+
+
+def cmd_init(engine, args):
+    engine.migrate()
+    print("数据库已迁移到最新版本")
+    _print_deployed(engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init"))
+    if args.demo:
+        _add_demo_users(engine)
+
+
+def _add_demo_users(engine):
+    existing = {u.name for u in engine.users.list()}
+    people = list(DEMO_USERS)
+    covered = {g for _, _, groups in people for g in groups}
+    lanes = sorted({lane for d in engine.repository.list("bpmn") for lane in _lanes(d.source)} - covered)
+    for i, lane in enumerate(lanes, 1):
+        people.append((f"clerk{i}", "clerk", [lane]))
+    for name, role, groups in people:
+        if name not in existing:
+            engine.users.add(name, role, groups=groups, password=name)
+        print(f"演示用户 {name:10} 角色 {role:10} 密码 {name:10} 组 {','.join(groups)}")
+
+
+def _lanes(source):
+    from lxml import etree
+    root = etree.fromstring(source.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    return {lane.get("name") for lane in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}lane")
+            if lane.get("name")}
+
+
+def _print_deployed(results):
+    for r in results:
+        if r.kind != "matter":
+            print(f"{r.key} v{r.version}" + ("" if r.created else " (unchanged)"))
+
+
+def cmd_deploy(engine, args):
+    _print_deployed(engine.repository.deploy_paths(args.paths, deployed_by="cli"))
+
+
+def cmd_serve(engine, args):
+    from waitress import serve
+
+    from api import create_app
+
+    app = create_app(engine)
+    scheduler = Scheduler(engine).start()
+    print(f"通办 running on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=8, ident="tongban")
+    finally:
+        scheduler.stop()
+
+
+def cmd_worker(engine, args):
+    import time
+
+    scheduler = Scheduler(engine).start()
+    print(f"worker {engine.management.worker} polling due timers", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+
+
+def cmd_user_add(engine, args):
+    user = engine.users.add(args.name, args.role, groups=args.group or [], password=args.password)
+    print(f"用户 {user.name} 已创建（角色 {user.role}）")
+
+
+def cmd_token(engine, args):
+    print(engine.users.issue_token(args.name, days=args.days))
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="tongban", description="通办 Tongban: BPMN approval engine for government services")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("init", help="migrate the database and deploy processes/ and forms/")
+    s.add_argument("--demo", action="store_true", help="also create demo users")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("deploy", help="deploy BPMN, DMN, form and catalogue files together")
+    s.add_argument("paths", nargs="+")
+    s.set_defaults(func=cmd_deploy)
+
+    s = sub.add_parser("serve", help="web UI, REST API and scheduler")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=5000)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="fire due timers (run any number of these)")
+    s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("user", help="manage users")
+    usub = s.add_subparsers(dest="user_command", required=True)
+    a = usub.add_parser("add", help="create a user")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=["admin", "analyst", "clerk", "auditor", "integrator"])
+    a.add_argument("--group", action="append", help="candidate group (a lane name); repeatable")
+    a.add_argument("--password")
+    a.set_defaults(func=cmd_user_add)
+
+    s = sub.add_parser("token", help="print a new API bearer token for a user")
+    s.add_argument("name")
+    s.add_argument("--days", type=int, default=90, help="validity in days (0: no expiry)")
+    s.set_defaults(func=cmd_token)
+    return p
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.WARNING)
+    args = build_parser().parse_args(argv)
+    engine = Engine()
+    try:
+        args.func(engine, args)
+    except TongbanError as exc:
+        print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
+        if exc.details:
+            print(f"  {exc.details}", file=sys.stderr)
+        return 2
+    finally:
+        engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Database access: one SQLAlchemy engine per URL, units of work, migrations.
+
+SQLite is the embedded default. Writers there take the lock at BEGIN
+(``BEGIN IMMEDIATE``) so that two writers queue instead of failing half-way;
+on PostgreSQL the per-case version check decides who wins.
+"""
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from .errors import Conflict
+
+DEFAULT_URL = "sqlite:///tongban.sqlite"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url():
+    return os.environ.get("TONGBAN_DATABASE_URL", DEFAULT_URL)
+
+
+def _sqlite_engine(url, immediate):
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    def __init__(self, url=None):
+        self.url = url or database_url()
+        if self.url.startswith("sqlite"):
+            self.engine = _sqlite_engine(self.url, immediate=True)
+            self.read_engine = _sqlite_engine(self.url, immediate=False)
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.read_engine = self.engine
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self):
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def write(self) -> Session:
+        """A unit of work: everything inside commits together or not at all."""
+        session = self._write()
+        try:
+            yield session
+            session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise Conflict(details={"reason": "concurrent change"}) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Session:
+        session = self._read()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def migrate(self):
+        """Bring the schema to the newest Alembic revision."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config(str(ROOT / "alembic.ini"))
+        cfg.set_main_option("script_location", str(ROOT / "alembic"))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self):
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

@@ -1,0 +1,342 @@
+"""Repository service: deploy, version and look up BPMN, DMN and form definitions.
+
+A file is parsed (hardened XML, XSD, SpiffWorkflow's parser) before anything is
+stored. A changed file makes a new version of its key; an identical one does
+not. A BPMN version stores its parsed spec once, together with the versions of
+the DMN tables baked into it; deploying a new DMN version re-versions the
+processes that call it, so new cases use the new rule and running cases keep
+theirs.
+"""
+import copy
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy.exc import IntegrityError
+
+from . import spiff, timers, xmlsafe
+from .errors import Conflict, DefinitionInvalid, NotFound
+from .forms import Form
+from .models import Definition, Matter
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+@dataclass
+class Deployed:
+    kind: str
+    key: str
+    version: int
+    name: str
+    created: bool
+
+    def to_dict(self):
+        return {"kind": self.kind, "key": self.key, "version": self.version, "name": self.name,
+                "created": self.created}
+
+
+def kind_of(filename):
+    name = filename.lower()
+    if name.endswith(".matter.json"):
+        return "matter"
+    for suffix, kind in ((".bpmn", "bpmn"), (".bpmn20.xml", "bpmn"), (".dmn", "dmn"), (".form", "form")):
+        if name.endswith(suffix):
+            return kind
+    raise DefinitionInvalid("不支持的文件类型：请上传 .bpmn、.dmn、.form 或 .matter.json 文件",
+                            details={"file": filename})
+
+
+def _sha(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _text(data):
+    try:
+        return data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise DefinitionInvalid("文件不是 UTF-8 编码", details={"reason": str(exc)}) from exc
+
+
+class _Source:
+    """One uploaded (or re-used) file, parsed once."""
+
+    def __init__(self, filename, text, kind):
+        self.filename, self.text, self.kind = filename, text, kind
+        self.sha = _sha(text)
+        self.tree = None
+        if kind in ("bpmn", "dmn"):
+            self.tree = xmlsafe.parse_xml(text.encode("utf-8"), what=kind.upper(), max_bytes=MAX_FILE_BYTES)
+
+    def process_ids(self):
+        return [p.get("id") for p in self.tree.getroot().iter(f"{{{BPMN_NS}}}process")
+                if p.get("isExecutable", "true").lower() != "false"]
+
+    def process_name(self, pid):
+        for p in self.tree.getroot().iter(f"{{{BPMN_NS}}}process"):
+            if p.get("id") == pid:
+                return p.get("name") or pid
+        return pid
+
+    def decision_ids(self):
+        root = self.tree.getroot()
+        return [d.get("id") for d in root.iter() if isinstance(d.tag, str) and d.tag.endswith("}decision")]
+
+    def decision_name(self, did):
+        for d in self.tree.getroot().iter():
+            if isinstance(d.tag, str) and d.tag.endswith("}decision") and d.get("id") == did:
+                return d.get("name") or did
+        return did
+
+    def called_decisions(self):
+        return sorted({(e.text or "").strip() for e in self.tree.getroot().iter(f"{{{SPIFF_NS}}}calledDecisionId")})
+
+    def form_keys(self):
+        keys = set()
+        for prop in self.tree.getroot().iter(f"{{{SPIFF_NS}}}property"):
+            if prop.get("name") == "formKey" and prop.get("value"):
+                keys.add(prop.get("value"))
+        return sorted(keys)
+
+
+class RepositoryService:
+    def __init__(self, engine):
+        self.engine = engine
+        self._specs = {}
+        self._forms = {}
+        self._lock = threading.Lock()
+
+    # ---- deployment -------------------------------------------------------
+
+    def deploy(self, files, deployed_by=None):
+        """Deploy files given as ``[(filename, bytes or str), …]`` in one unit of work."""
+        if not files:
+            raise DefinitionInvalid("没有要部署的文件")
+        sources = []
+        for filename, data in files:
+            if len(data) > MAX_FILE_BYTES:
+                raise DefinitionInvalid("文件过大", details={"file": filename, "max_bytes": MAX_FILE_BYTES})
+            sources.append(_Source(filename, _text(data), kind_of(filename)))
+        try:
+            with self.engine.db.write() as session:
+                results = self._deploy(session, sources, deployed_by)
+        except IntegrityError as exc:
+            raise Conflict("另一部署正在进行，请重试", details={"reason": "version taken"}) from exc
+        return results
+
+    def deploy_paths(self, paths, deployed_by=None):
+        files = []
+        for path in paths:
+            path = Path(path)
+            children = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+            for child in children:
+                try:
+                    kind_of(child.name)
+                except DefinitionInvalid:
+                    if path.is_dir():
+                        continue
+                    raise
+                files.append((child.name, child.read_bytes()))
+        return self.deploy(files, deployed_by)
+
+    def _deploy(self, session, sources, deployed_by):
+        results = []
+        forms = [s for s in sources if s.kind == "form"]
+        dmns = [s for s in sources if s.kind == "dmn"]
+        bpmns = [s for s in sources if s.kind == "bpmn"]
+        matters = [s for s in sources if s.kind == "matter"]
+
+        batch_forms = {}
+        for src in forms:
+            form = Form.parse(src.text, key_hint=Path(src.filename).stem)
+            batch_forms[form.key] = src
+            results.append(self._store(session, "form", form.key, src.sha, src, deployed_by, name=form.key))
+
+        # DMN: validate each on its own parser, version by content.
+        batch_dmns = {}
+        new_dmn_keys = set()
+        for src in dmns:
+            self._parse([], [src])
+            for did in src.decision_ids():
+                batch_dmns[did] = src
+                res = self._store(session, "dmn", did, src.sha, src, deployed_by, name=src.decision_name(did))
+                results.append(res)
+                if res.created:
+                    new_dmn_keys.add(did)
+
+        # BPMN: the batch, plus the latest processes that call a DMN which just changed.
+        bpmn_jobs = [(src, pid) for src in bpmns for pid in src.process_ids()]
+        if not bpmn_jobs and bpmns:
+            raise DefinitionInvalid("BPMN 文件中没有可执行的流程 (isExecutable)")
+        batch_pids = {pid for _, pid in bpmn_jobs}
+        if new_dmn_keys:
+            for d in self._latest_all(session, "bpmn"):
+                if d.key not in batch_pids and any(u["key"] in new_dmn_keys for u in d.uses or [] if u["kind"] == "dmn"):
+                    bpmn_jobs.append((_Source(d.filename, d.source, "bpmn"), d.key))
+        for src, pid in bpmn_jobs:
+            results.append(self._deploy_process(session, src, pid, bpmns, batch_dmns, batch_forms, deployed_by))
+
+        for src in matters:
+            results.append(self._store_matter(session, src))
+        return results
+
+    def _deploy_process(self, session, src, pid, batch_bpmns, batch_dmns, batch_forms, deployed_by):
+        uses, dmn_sources = [], []
+        for did in src.called_decisions():
+            if did in batch_dmns:
+                dmn_src = batch_dmns[did]
+            else:
+                latest = self._latest(session, "dmn", did)
+                if latest is None:
+                    raise DefinitionInvalid(f"流程 {pid} 调用的决策表 {did} 尚未部署",
+                                            details={"process": pid, "missing_decision": did})
+                dmn_src = _Source(latest.filename, latest.source, "dmn")
+            dmn_sources.append(dmn_src)
+            uses.append({"kind": "dmn", "key": did, "sha256": dmn_src.sha})
+        for key in src.form_keys():
+            if key not in batch_forms and self._latest(session, "form", key) is None:
+                raise DefinitionInvalid(f"流程 {pid} 引用的表单 {key} 尚未部署",
+                                        details={"process": pid, "missing_form": key})
+        bpmn_sources = [src] + [b for b in batch_bpmns if b is not src]
+        parser = self._parse(bpmn_sources, dmn_sources)
+        try:
+            spec = parser.get_spec(pid)
+            subprocess_specs = parser.get_subprocess_specs(pid)
+        except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
+            raise DefinitionInvalid(f"流程 {pid} 无法解析：{exc}", details={"process": pid, "reason": str(exc)}) from exc
+        fingerprint = _sha(src.sha, *sorted(u["key"] + ":" + u["sha256"] for u in uses))
+        for use in uses:
+            use["version"] = self._latest(session, "dmn", use["key"]).version
+        spec_dict = spiff.spec_to_dict(spec, subprocess_specs)
+        return self._store(session, "bpmn", pid, fingerprint, src, deployed_by,
+                           name=src.process_name(pid), spec=spec_dict, uses=uses)
+
+    def _parse(self, bpmn_sources, dmn_sources):
+        parser = spiff.new_parser()
+        try:
+            for src in dmn_sources:
+                parser.add_dmn_xml(src.tree.getroot(), filename=src.filename)
+            for src in bpmn_sources:
+                # Modeler-style timers (P5D) become expressions on a copy; the stored source stays as drawn.
+                root = copy.deepcopy(src.tree.getroot())
+                timers.normalize_timer_expressions(root)
+                parser.add_bpmn_xml(root, filename=src.filename)
+        except (ValidationException, SpiffWorkflowException) as exc:
+            raise DefinitionInvalid(f"文件未通过校验：{exc}", details={"reason": str(exc)}) from exc
+        return parser
+
+    def _store(self, session, kind, key, sha, src, deployed_by, name="", spec=None, uses=None):
+        latest = self._latest(session, kind, key)
+        if latest is not None and latest.sha256 == sha:
+            session.flush()
+            return Deployed(kind, key, latest.version, latest.name, created=False)
+        version = (latest.version + 1) if latest else 1
+        session.add(Definition(kind=kind, key=key, version=version, name=name or key, filename=src.filename,
+                               source=src.text, sha256=sha, spec=spec, uses=uses, deployed_by=deployed_by))
+        session.flush()
+        return Deployed(kind, key, version, name or key, created=True)
+
+    def _store_matter(self, session, src):
+        try:
+            entry = json.loads(src.text)
+        except json.JSONDecodeError as exc:
+            raise DefinitionInvalid("事项目录文件不是合法的 JSON", details={"file": src.filename, "reason": str(exc)}) from exc
+        if not isinstance(entry, dict) or not entry.get("process") or not entry.get("name"):
+            raise DefinitionInvalid("事项目录缺少 process 或 name", details={"file": src.filename})
+        matter = session.get(Matter, entry["process"]) or Matter(process_key=entry["process"])
+        changed = matter.guide != entry
+        matter.name = entry["name"]
+        matter.department = entry.get("department", "")
+        matter.base_code = entry.get("base_code")
+        matter.implementation_code = entry.get("implementation_code")
+        matter.legal_limit_days = entry.get("legal_limit_days")
+        matter.promised_limit_days = entry.get("promised_limit_days")
+        matter.guide = entry
+        session.add(matter)
+        session.flush()
+        return Deployed("matter", entry["process"], 1, entry["name"], created=changed)
+
+    # ---- look-ups ---------------------------------------------------------
+
+    @staticmethod
+    def _latest(session, kind, key):
+        return session.scalars(
+            sa.select(Definition).where(Definition.kind == kind, Definition.key == key)
+            .order_by(Definition.version.desc()).limit(1)
+            .options(sa.orm.undefer(Definition.source))).first()
+
+    @staticmethod
+    def _latest_all(session, kind):
+        newest = (sa.select(Definition.key, sa.func.max(Definition.version).label("v"))
+                  .where(Definition.kind == kind).group_by(Definition.key).subquery())
+        return session.scalars(
+            sa.select(Definition).join(newest, sa.and_(Definition.key == newest.c.key, Definition.version == newest.c.v))
+            .where(Definition.kind == kind).order_by(Definition.key)
+            .options(sa.orm.undefer(Definition.source))).all()
+
+    def latest(self, session, kind, key):
+        definition = self._latest(session, kind, key)
+        if definition is None:
+            raise NotFound(f"未找到定义 {key}", details={"kind": kind, "key": key})
+        return definition
+
+    def get(self, session, kind, key, version):
+        definition = session.scalars(sa.select(Definition).where(
+            Definition.kind == kind, Definition.key == key, Definition.version == version)).first()
+        if definition is None:
+            raise NotFound(f"未找到定义 {key} v{version}", details={"kind": kind, "key": key, "version": version})
+        return definition
+
+    def list(self, kind=None, all_versions=False):
+        with self.engine.db.read() as session:
+            q = sa.select(Definition).order_by(Definition.kind, Definition.key, Definition.version.desc())
+            if kind:
+                q = q.where(Definition.kind == kind)
+            rows = session.scalars(q).all()
+        if all_versions:
+            return rows
+        seen, latest = set(), []
+        for row in rows:
+            if (row.kind, row.key) not in seen:
+                seen.add((row.kind, row.key))
+                latest.append(row)
+        return latest
+
+    def source(self, kind, key, version=None):
+        with self.engine.db.read() as session:
+            d = self.get(session, kind, key, version) if version else self.latest(session, kind, key)
+            return d.source
+
+    def matters(self):
+        with self.engine.db.read() as session:
+            return session.scalars(sa.select(Matter).order_by(Matter.process_key)).all()
+
+    def specs(self, session, definition_id):
+        """Spec objects of a BPMN version, restored once per engine (versions never change)."""
+        cached = self._specs.get(definition_id)
+        if cached is None:
+            spec_dict = session.scalar(sa.select(Definition.spec).where(Definition.id == definition_id))
+            cached = spiff.specs_from_dict(spec_dict)
+            with self._lock:
+                self._specs[definition_id] = cached
+        return cached
+
+    def form(self, session, key, version=None):
+        """The parsed form ``key`` (its newest version unless one is named) and its version."""
+        d = self.get(session, "form", key, version) if version else self.latest(session, "form", key)
+        cached = self._forms.get(d.id)
+        if cached is None:
+            cached = Form.parse(session.scalar(sa.select(Definition.source).where(Definition.id == d.id)))
+            with self._lock:
+                self._forms[d.id] = cached
+        return cached, d.version

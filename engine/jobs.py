@@ -1,0 +1,115 @@
+"""Management service: due timers are rows in ``job``, claimed by any worker.
+
+A worker claims a batch of due rows in one short transaction (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, the database lock on SQLite) and marks them with
+its name and a lease, then fires each in its own unit of work. Should two
+workers ever reach one case at once, the case's version check lets only one
+through, so a timer never fires twice.
+"""
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from .errors import Conflict, TongbanError
+from .models import Job, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+POLL_SECONDS = 0.5
+
+
+def worker_name():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class ManagementService:
+    def __init__(self, engine):
+        self.engine = engine
+        self.worker = worker_name()
+
+    def claim_due(self, limit=20):
+        now = self.engine.clock.now()
+        with self.engine.db.write() as session:
+            q = (sa.select(Job).where(Job.due_at <= now, Job.attempts < MAX_ATTEMPTS,
+                                      sa.or_(Job.locked_until.is_(None), Job.locked_until < now))
+                 .order_by(Job.due_at).limit(limit))
+            if self.engine.db.is_postgres:
+                q = q.with_for_update(skip_locked=True)
+            jobs = session.scalars(q).all()
+            for job in jobs:
+                job.locked_by, job.locked_until = self.worker, now + LEASE
+            return [(job.id, job.case_id) for job in jobs]
+
+    def run_due_jobs(self, limit=20):
+        """Fire what is due; returns how many jobs were handled."""
+        claimed = self.claim_due(limit)
+        for job_id, case_id in claimed:
+            try:
+                self.engine.runtime.fire_due_timers(case_id)
+            except Conflict:
+                self._release(job_id, error=None)  # someone else moved the case; look again soon
+            except TongbanError as exc:
+                log.warning("timer job %s of case %s failed: %s", job_id, case_id, exc.message)
+                self._release(job_id, error=f"{exc.code}: {exc.message} {exc.details or ''}")
+            else:
+                self._release(job_id, error=None)
+        return len(claimed)
+
+    def _release(self, job_id, error):
+        with self.engine.db.write() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.locked_by != self.worker:
+                return  # fired and removed, or re-leased by another worker
+            if error:
+                job.attempts += 1
+                job.last_error = error
+                # Back off: 2, 4, 8 … seconds before the next try.
+                job.locked_until = self.engine.clock.now() + timedelta(seconds=2 ** job.attempts)
+            else:
+                job.locked_until = None
+            job.locked_by = None
+
+    def failed_jobs(self):
+        with self.engine.db.read() as session:
+            return session.scalars(sa.select(Job).where(Job.attempts > 0).order_by(Job.due_at)).all()
+
+    def retry(self, job_id):
+        with self.engine.db.write() as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                job.attempts, job.last_error, job.locked_until, job.locked_by = 0, None, None, None
+
+
+class Scheduler:
+    """APScheduler in the background: polls due jobs twice a second."""
+
+    def __init__(self, engine, interval=POLL_SECONDS):
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.engine = engine
+        self._scheduler = BackgroundScheduler(timezone="UTC")
+        self._scheduler.add_job(self._tick, "interval", seconds=interval, max_instances=1, coalesce=True,
+                                id="tongban-due-jobs")
+        self._busy = threading.Lock()
+
+    def _tick(self):
+        with self._busy:
+            try:
+                while self.engine.management.run_due_jobs() > 0:
+                    pass
+            except Exception:  # keep the scheduler alive; the job row keeps the error
+                log.exception("due-job poll failed")
+
+    def start(self):
+        self._scheduler.start()
+        return self
+
+    def stop(self):
+        self._scheduler.shutdown(wait=True)

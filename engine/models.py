@@ -1,0 +1,200 @@
+"""The engine's tables. Alembic (alembic/versions) owns the schema; this module
+mirrors it for the ORM. Every engine call writes through these in one unit of work."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow():
+    from .timers import clock
+    return clock.now()
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware UTC datetimes on every database (SQLite keeps no zone)."""
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict: sa.JSON, list: sa.JSON}
+
+
+class Definition(Base):
+    """One deployed version of a BPMN process, DMN decision or form.
+
+    The parsed spec of a BPMN version is stored here once (``spec``); cases
+    keep only their runtime state and point at the version they started on.
+    """
+    __tablename__ = "definition"
+    __table_args__ = (sa.UniqueConstraint("kind", "key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))  # bpmn | dmn | form
+    key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(300), default="")
+    filename: Mapped[str] = mapped_column(sa.String(300), default="")
+    source: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    spec: Mapped[dict | None] = mapped_column(deferred=True)
+    # Definitions this version was built with (e.g. the DMN versions a BPMN calls).
+    uses: Mapped[list | None]
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class Matter(Base):
+    """Catalogue entry (办事指南) of a matter, keyed by its process key."""
+    __tablename__ = "matter"
+
+    process_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    department: Mapped[str] = mapped_column(sa.String(200), default="")
+    base_code: Mapped[str | None] = mapped_column(sa.String(64))
+    implementation_code: Mapped[str | None] = mapped_column(sa.String(64))
+    legal_limit_days: Mapped[int | None]
+    promised_limit_days: Mapped[int | None]
+    guide: Mapped[dict]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Case(Base):
+    """One application (办件) of one matter by one applicant."""
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    definition_id: Mapped[int] = mapped_column(sa.ForeignKey("definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)  # running|completed|terminated
+    applicant_kind: Mapped[str] = mapped_column(sa.String(8))
+    applicant_id_number: Mapped[str] = mapped_column(sa.String(32), index=True)
+    applicant_name: Mapped[str] = mapped_column(sa.String(200))
+    data: Mapped[dict]
+    state: Mapped[dict] = mapped_column(deferred=True)
+    serializer_version: Mapped[str] = mapped_column(sa.String(16))
+    started_by: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    last_event_seq: Mapped[int] = mapped_column(default=0)
+    row_version: Mapped[int] = mapped_column(default=1)
+
+    definition: Mapped[Definition] = relationship(lazy="joined", innerjoin=True)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class HumanTask(Base):
+    """A user task of a case as the inbox sees it; synced after every engine call."""
+    __tablename__ = "human_task"
+    __table_args__ = (
+        sa.UniqueConstraint("case_id", "spiff_task_id"),
+        sa.Index("ix_human_task_inbox", "state", "lane"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(sa.String(36))
+    element_id: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    lane: Mapped[str | None] = mapped_column(sa.String(200))
+    form_key: Mapped[str | None] = mapped_column(sa.String(200))
+    form_version: Mapped[int | None]
+    state: Mapped[str] = mapped_column(sa.String(16))  # READY|COMPLETED|CANCELLED
+    assignee: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    due_at: Mapped[datetime | None]
+
+
+class CaseEvent(Base):
+    """Append-only trail of a case (全程留痕). Never updated, never deleted."""
+    __tablename__ = "case_event"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(sa.String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str | None] = mapped_column(sa.String(100))
+    task_id: Mapped[int | None]  # human_task.id when the event concerns one
+    element_id: Mapped[str | None] = mapped_column(sa.String(200))
+    data: Mapped[dict | None]
+
+
+class Job(Base):
+    """Due work (timers) that any worker process may claim."""
+    __tablename__ = "job"
+    __table_args__ = (sa.Index("ix_job_due", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # timer
+    element_id: Mapped[str] = mapped_column(sa.String(200))
+    spiff_task_id: Mapped[str] = mapped_column(sa.String(36))
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    locked_by: Mapped[str | None] = mapped_column(sa.String(100))
+    locked_until: Mapped[datetime | None]
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(16))  # admin|analyst|clerk|auditor|integrator
+    password_hash: Mapped[str | None] = mapped_column(sa.String(300))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    groups: Mapped[list["UserGroup"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserGroup.group_name")
+
+    @property
+    def group_names(self):
+        return [g.group_name for g in self.groups]
+
+
+class UserGroup(Base):
+    __tablename__ = "user_group"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(sa.String(200), primary_key=True, index=True)
+
+
+class ApiToken(Base):
+    """Bearer tokens; only the SHA-256 of the token is stored."""
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

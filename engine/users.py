@@ -1,0 +1,107 @@
+"""Identity service: users, their role and groups, passwords and API tokens.
+
+Tokens are random, shown once, and stored only as their SHA-256; they expire
+and can be revoked.
+"""
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .cases import Actor
+from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from .models import ApiToken, User, UserGroup, utcnow
+
+ROLES = ("admin", "analyst", "clerk", "auditor", "integrator")
+TOKEN_PREFIX = "tb_"
+DEFAULT_TOKEN_DAYS = 90
+NAME_RE = re.compile(r"^[\w.\-@]{1,100}$")
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(user):
+    return Actor(user.name, user.role, frozenset(user.group_names))
+
+
+class UserService:
+    def __init__(self, engine):
+        self.engine = engine
+
+    def add(self, name, role, groups=(), password=None, display_name=None):
+        if not NAME_RE.match(name or ""):
+            raise InvalidInput("用户名只能包含字母、数字、下划线、点、连字符", details={"name": name})
+        if role not in ROLES:
+            raise InvalidInput(f"角色必须是 {', '.join(ROLES)} 之一", details={"role": role})
+        with self.engine.db.write() as session:
+            if session.scalar(sa.select(User).where(User.name == name)):
+                raise Conflict("用户已存在", details={"name": name})
+            user = User(name=name, role=role, display_name=display_name or name,
+                        password_hash=generate_password_hash(password) if password else None)
+            user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
+            session.add(user)
+            session.flush()
+            return user
+
+    def set_groups(self, name, groups):
+        with self.engine.db.write() as session:
+            user = self._get(session, name)
+            user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
+            return user
+
+    def set_password(self, name, password):
+        with self.engine.db.write() as session:
+            self._get(session, name).password_hash = generate_password_hash(password)
+
+    def get(self, name):
+        with self.engine.db.read() as session:
+            return self._get(session, name)
+
+    def list(self):
+        with self.engine.db.read() as session:
+            return session.scalars(sa.select(User).order_by(User.name)).all()
+
+    @staticmethod
+    def _get(session, name):
+        user = session.scalar(sa.select(User).where(User.name == name))
+        if user is None:
+            raise NotFound("用户不存在", details={"name": name})
+        return user
+
+    def authenticate(self, name, password):
+        with self.engine.db.read() as session:
+            user = session.scalar(sa.select(User).where(User.name == name))
+            if user is None or not user.active or not user.password_hash \
+                    or not check_password_hash(user.password_hash, password or ""):
+                raise Unauthenticated("用户名或密码错误")
+            return actor_of(user)
+
+    def issue_token(self, name, days=DEFAULT_TOKEN_DAYS):
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.engine.db.write() as session:
+            user = self._get(session, name)
+            session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
+                                 expires_at=utcnow() + timedelta(days=days) if days else None))
+        return token
+
+    def verify_token(self, token):
+        if not token or not token.startswith(TOKEN_PREFIX):
+            raise Unauthenticated("令牌无效")
+        now = utcnow()
+        with self.engine.db.read() as session:
+            row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+            if row is None or row.revoked_at or (row.expires_at and row.expires_at < now) or not row.user.active:
+                raise Unauthenticated("令牌无效或已过期")
+            return actor_of(row.user)
+
+    def revoke_token(self, token):
+        with self.engine.db.write() as session:
+            row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+            if row is None:
+                raise NotFound("令牌不存在")
+            row.revoked_at = utcnow()
