@@ -229,11 +229,40 @@ def _set_default(func, name, value):
 # ---------------------------------------------------------------------------
 
 class Workflow(BpmnWorkflow):
-    """The workflow class the engine runs; it makes sure the depth fix is installed."""
+    """The workflow class the engine runs.
+
+    It makes sure the depth fix is installed, and it keeps the cost of a step from
+    growing with the loop rounds behind it: every loop round adds to the task tree,
+    and the library answers "which tasks are READY / WAITING" by walking the whole
+    tree from the root on every step. All unfinished tasks lie below their nearest
+    common ancestor (the frontier), so such questions are answered from there: same
+    tasks, same order, without re-reading the case's history.
+    """
 
     def __init__(self, *args, **kwargs):
         install()
         super().__init__(*args, **kwargs)
+
+    def get_tasks_iterator(self, first_task=None, **kwargs):
+        if first_task is None and _only_unfinished(kwargs):
+            first_task = self.frontier()
+        return super().get_tasks_iterator(first_task, **kwargs)
+
+    def update_waiting_tasks(self):
+        # Called by the library after every completed task.
+        for task in TaskIterator(self.frontier(), state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+    def frontier(self):
+        """The nearest common ancestor of all unfinished tasks (the root if there are none)."""
+        open_tasks = [t for t in self.tasks.values() if t._state & TaskState.NOT_FINISHED_MASK]
+        return (open_tasks and _common_ancestor(open_tasks)) or self.task_tree
+
+
+def _only_unfinished(kwargs):
+    task_filter = kwargs.get('task_filter')
+    state = task_filter.state if task_filter is not None else kwargs.get('state', TaskState.ANY_MASK)
+    return state & TaskState.FINISHED_MASK == 0
 
 
 PARSER_CLASSES = {
