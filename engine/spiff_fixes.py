@@ -102,7 +102,8 @@ def _apply_changes(target, base, branch):
     for key, value in branch.items():
         if key in base and value == base[key]:
             continue
-        old, current = base.get(key), target.get(key)
+        old = base[key] if key in base else {}  # a dict two branches created is merged too
+        current = target.get(key)
         if isinstance(value, dict) and isinstance(old, dict) and isinstance(current, dict):
             _apply_changes(current, old, value)
         else:
