@@ -1,0 +1,84 @@
+"""Tongban's web UI: page shells for clerks, auditors and analysts.
+
+Every page is an HTML shell plus a small ES module; the module reads and
+changes data only through the public REST API (/api/v1/...), the same one
+integrators use. The app factory registers ``blueprint``.
+
+Front-end libraries (bpmn-js, form-js) come from npm (``npm ci`` in the repo
+root) and are served straight from their own ``dist`` folders in
+node_modules; nothing third-party is copied into this package.
+"""
+from pathlib import Path
+
+from flask import Blueprint, abort, redirect, render_template, send_from_directory, url_for
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_MODULES = ROOT / "node_modules"
+
+# The only vendor files the UI loads: URL name -> (package dist folder, file inside it).
+# A whitelist, so the route can never serve anything else out of node_modules.
+VENDOR_DIRS = {
+    "bpmn-js": NODE_MODULES / "bpmn-js" / "dist",
+    "form-js": NODE_MODULES / "@bpmn-io" / "form-js" / "dist",
+}
+VENDOR_FILES = {
+    "bpmn-js": {
+        "bpmn-navigated-viewer.production.min.js",
+        "assets/diagram-js.css",
+        "assets/bpmn-js.css",
+    },
+    "form-js": {
+        "form-viewer.umd.js",
+        "assets/form-js.css",
+    },
+}
+
+blueprint = Blueprint("admin", __name__, template_folder="templates",
+                      static_folder="static", static_url_path="/ui/static")
+
+
+@blueprint.route("/ui/vendor/<package>/<path:name>")
+def vendor(package, name):
+    if name not in VENDOR_FILES.get(package, ()):
+        abort(404)
+    return send_from_directory(VENDOR_DIRS[package], name, max_age=3600)
+
+
+@blueprint.route("/")
+def home():
+    return redirect(url_for("admin.inbox"))
+
+
+@blueprint.route("/login")
+def login():
+    return render_template("admin/login.html")
+
+
+@blueprint.route("/inbox")
+def inbox():
+    return render_template("admin/inbox.html")
+
+
+@blueprint.route("/tasks/<task_id>")
+def task(task_id):
+    return render_template("admin/task.html", task_id=task_id)
+
+
+@blueprint.route("/cases")
+def cases():
+    return render_template("admin/cases.html")
+
+
+@blueprint.route("/cases/<case_id>")
+def case(case_id):
+    return render_template("admin/case.html", case_id=case_id)
+
+
+@blueprint.route("/definitions")
+def definitions():
+    return render_template("admin/definitions.html")
+
+
+@blueprint.route("/definitions/<key>")
+def definition(key):
+    return render_template("admin/definition.html", key=key)

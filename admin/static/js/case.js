@@ -1,0 +1,120 @@
+// 办件: a case's diagram coloured by its trail, its data and the audit trail,
+// with a step-by-step replay over the trail events (审计回放).
+import { get } from "./api.js";
+import { renderData } from "./data.js";
+import { definitionXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
+import { applicantText, el, formatTime, requireSession, scriptData, showError, start, STATUS_NAMES,
+  TASK_STATE_NAMES } from "./ui.js";
+
+const caseId = scriptData("caseId");
+const EVENT_NAMES = {
+  case_started: "办件启动", case_completed: "办结", case_terminated: "终止", task_ready: "任务到达",
+  task_claimed: "签收", task_unclaimed: "退回组内", task_completed: "办理完成", task_cancelled: "任务取消",
+  message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
+  script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
+};
+let viewer, events = [];
+
+start(async () => {
+  await requireSession();
+  const [info, trail] = await Promise.all([get(`/cases/${caseId}`), get(`/cases/${caseId}/trail`)]);
+  events = trail.events || [];
+  renderCase(info);
+  renderTrail();
+  setUpReplay();
+  try {
+    const xml = await definitionXml(info.definition.key, info.definition.version);
+    viewer = await showDiagram(document.getElementById("diagram"), xml);
+  } catch (error) {
+    document.getElementById("diagram").replaceChildren(el("p", { class: "error" }, `流程图无法显示：${error.message}`));
+    throw error;
+  }
+  go(events.length);
+});
+
+function renderCase(info) {
+  document.getElementById("case-title").textContent = `办件 ${info.number || info.id}`;
+  document.title = `${info.number || "办件"} · 通办`;
+  const badge = document.getElementById("case-status");
+  badge.textContent = STATUS_NAMES[info.status] || info.status;
+  badge.className = `badge ${info.status}`;
+  const def = info.definition || {};
+  const items = [
+    ["事项", el("a", { href: `/definitions/${encodeURIComponent(def.key)}?version=${def.version}` },
+      `${def.name || def.key} v${def.version}`)],
+    ["申请人", applicantText(info.applicant || info.data?.applicant)],
+    ["受理时间", formatTime(info.created_at || info.started_at)],
+    ["更新时间", formatTime(info.updated_at)],
+    ["办结时间", formatTime(info.ended_at)],
+  ];
+  document.getElementById("case-meta").replaceChildren(
+    ...items.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  const open = (info.tasks || []).filter((t) => t.state === "READY");
+  document.getElementById("open-tasks").replaceChildren(...(open.length ? open.map((t) =>
+    el("li", {}, el("a", { href: `/tasks/${t.id}` }, t.name), ` · ${t.lane || ""} · `,
+      t.assignee ? `已由 ${t.assignee} 签收` : TASK_STATE_NAMES[t.state])) : [el("li", { class: "muted" }, "无")]));
+  const data = info.data || {};
+  document.getElementById("case-data").replaceWith(Object.assign(renderData(data), { id: "case-data" }));
+}
+
+function renderTrail() {
+  const body = document.querySelector("#trail tbody");
+  body.replaceChildren(...events.map((event, index) => {
+    const row = el("tr", { dataset: { seq: event.seq, index: index + 1 } },
+      el("td", {}, event.seq),
+      el("td", { class: "nowrap" }, formatTime(event.at)),
+      el("td", {}, EVENT_NAMES[event.type] || event.type),
+      el("td", {}, elementName(event)),
+      el("td", {}, event.actor || el("span", { class: "muted" }, "系统")),
+      el("td", { class: "summary" }, summary(event)));
+    row.addEventListener("click", () => go(index + 1));
+    return row;
+  }));
+}
+
+function elementName(event) {
+  const name = event.data?.name || event.task?.name || "";
+  return name || elementOf(event) || "";
+}
+
+function summary(event) {
+  const data = event.data || {};
+  const parts = [];
+  if (event.type === "gateway_passed" && data.taken) parts.push("走向：" + data.taken.map((t) => t.name || t.element_id).join("、"));
+  if (event.type === "task_ready" && data.lane) parts.push("办理组：" + data.lane);
+  if (event.type === "task_unclaimed" && data.previous_assignee) parts.push("原签收人：" + data.previous_assignee);
+  const detail = data.submitted || data.outputs || data.data || (event.type === "message_received" ? data : null);
+  if (detail && Object.keys(detail).length) {
+    parts.push(el("details", {}, el("summary", {}, "数据"), el("pre", {}, JSON.stringify(detail, null, 2))));
+  }
+  return parts;
+}
+
+// Replay: position k shows the state after the first k events.
+function setUpReplay() {
+  const slider = document.getElementById("slider");
+  slider.max = String(events.length);
+  slider.addEventListener("input", () => go(Number(slider.value)));
+  document.getElementById("first").addEventListener("click", () => go(0));
+  document.getElementById("prev").addEventListener("click", () => go(Number(slider.value) - 1));
+  document.getElementById("next").addEventListener("click", () => go(Number(slider.value) + 1));
+  document.getElementById("last").addEventListener("click", () => go(events.length));
+}
+
+function go(position) {
+  const k = Math.max(0, Math.min(events.length, position));
+  const slider = document.getElementById("slider");
+  slider.value = String(k);
+  document.getElementById("first").disabled = document.getElementById("prev").disabled = k === 0;
+  document.getElementById("next").disabled = document.getElementById("last").disabled = k === events.length;
+  const event = events[k - 1];
+  document.getElementById("step-info").textContent = k === 0 ? `回放：开始前（共 ${events.length} 步）`
+    : `第 ${k} / ${events.length} 步 · ${formatTime(event.at)} · ${EVENT_NAMES[event.type] || event.type} ${elementName(event)}`
+      + (k === events.length ? "（当前状态）" : "");
+  document.querySelectorAll("#trail tbody tr").forEach((row) => {
+    const index = Number(row.dataset.index);
+    row.classList.toggle("current", index === k);
+    row.classList.toggle("future", index > k);
+  });
+  if (viewer) paint(viewer, progress(events, k));
+}

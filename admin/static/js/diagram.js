@@ -1,0 +1,56 @@
+// bpmn-js (NavigatedViewer, the library's UMD global BpmnJS) plus the markers
+// that colour a case's progress onto its diagram.
+import { get } from "./api.js";
+
+export function definitionXml(key, version) {
+  return get(`/definitions/${encodeURIComponent(key)}/versions/${version}/xml`);
+}
+
+export async function showDiagram(container, xml) {
+  const viewer = new window.BpmnJS({ container });
+  await viewer.importXML(xml);
+  viewer.get("canvas").zoom("fit-viewport", "auto");
+  return viewer;
+}
+
+const MARKERS = ["tb-done", "tb-ready", "tb-step", "tb-flow"];
+
+// Paint one progress state: {done: Set, ready: Set, step: id|null}. Flows whose
+// source is done and whose target was reached count as taken.
+export function paint(viewer, { done, ready, step }) {
+  const canvas = viewer.get("canvas");
+  const registry = viewer.get("elementRegistry");
+  registry.forEach((element) => {
+    for (const marker of MARKERS) canvas.removeMarker(element, marker);
+  });
+  const mark = (id, marker) => { if (registry.get(id)) canvas.addMarker(id, marker); };
+  done.forEach((id) => mark(id, "tb-done"));
+  ready.forEach((id) => mark(id, "tb-ready"));
+  registry.filter((e) => e.type === "bpmn:SequenceFlow").forEach((flow) => {
+    const from = flow.source?.id, to = flow.target?.id;
+    if (done.has(from) && (done.has(to) || ready.has(to))) canvas.addMarker(flow, "tb-flow");
+  });
+  if (step) mark(step, "tb-step");
+}
+
+// The progress after the first `count` trail events.
+const REACHES = new Set(["gateway_passed", "timer_fired", "event_reached", "script_run", "rule_evaluated",
+  "message_received"]);
+
+export function elementOf(event) {
+  return event.element_id || event.data?.element_id || event.task?.element_id || null;
+}
+
+export function progress(events, count) {
+  const done = new Set(), ready = new Set();
+  for (const event of events.slice(0, count)) {
+    const id = elementOf(event);
+    if (!id) continue;
+    if (event.type === "task_ready") ready.add(id);
+    else if (event.type === "task_completed") { ready.delete(id); done.add(id); }
+    else if (event.type === "task_cancelled") ready.delete(id);
+    else if (REACHES.has(event.type)) done.add(id);
+  }
+  const last = count > 0 ? events[count - 1] : null;
+  return { done, ready, step: last ? elementOf(last) : null };
+}

@@ -1,0 +1,52 @@
+// 待办: the READY tasks of my groups and my own; claim, unclaim, open.
+import { get, post } from "./api.js";
+import { el, flash, formatTime, requireSession, showError, start } from "./ui.js";
+
+let session;
+
+start(async () => {
+  session = await requireSession();
+  document.getElementById("refresh").addEventListener("click", () => load().catch(showError));
+  await load();
+});
+
+async function load() {
+  const page = await get("/tasks", { limit: 100 });
+  const items = page.items || [];
+  const body = document.querySelector("#inbox tbody");
+  body.replaceChildren(...items.map(row));
+  document.getElementById("empty").hidden = items.length > 0;
+}
+
+function row(task) {
+  const mine = task.assignee === session.user;
+  const open = el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理");
+  const actions = el("td", { class: "actions" }, open);
+  if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
+  else if (mine) actions.append(actionButton("退回", task, "unclaim"));
+  const caseLabel = task.case_number || task.case?.number || `#${task.case_id}`;
+  return el("tr", { dataset: { taskId: task.id } },
+    el("td", {}, el("a", { href: `/tasks/${task.id}` }, task.name || task.element_id || "任务")),
+    el("td", {}, el("a", { href: `/cases/${task.case_id}` }, caseLabel),
+      task.process_name || task.process ? el("div", { class: "sub" }, task.process_name || task.process) : null),
+    el("td", {}, task.lane || ""),
+    el("td", {}, task.assignee ? (mine ? "我" : task.assignee) : el("span", { class: "muted" }, "未签收")),
+    el("td", {}, formatTime(task.created_at)),
+    actions);
+}
+
+function actionButton(label, task, action) {
+  const button = el("button", { type: "button", dataset: { action } }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await post(`/tasks/${task.id}/${action}`);
+      flash(action === "claim" ? `已签收：${task.name}` : `已退回组内：${task.name}`);
+      await load();
+    } catch (error) {
+      showError(error);
+      button.disabled = false;
+    }
+  });
+  return button;
+}
