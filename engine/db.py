@@ -79,8 +79,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
-            session.close()
+            session.close()  # detaches without expiring: rows stay readable after the block
 
     def migrate(self):
         """Bring the schema to the newest Alembic revision."""

@@ -56,10 +56,7 @@ class TaskService:
 
     def get(self, task_id, actor: Actor):
         with self.engine.db.read() as session:
-            row = session.get(HumanTask, task_id)
-            if row is None or not may_see(actor, row):
-                raise NotFound("任务不存在", details={"task_id": task_id})
-            return row
+            return self._visible_row(session, task_id, actor)
 
     def form(self, task_id, actor: Actor):
         """The task's form definition (parsed) or None."""
@@ -70,10 +67,17 @@ class TaskService:
             form, _ = self.engine.repository.form(session, row.form_key, row.form_version)
             return form
 
-    def _row_for_update(self, session, task_id, actor):
+    @staticmethod
+    def _visible_row(session, task_id, actor):
         row = session.get(HumanTask, task_id)
-        if row is None or not may_see(actor, row):
+        if row is None:
             raise NotFound("任务不存在", details={"task_id": task_id})
+        if not may_see(actor, row):
+            raise Forbidden("您无权查看该任务", details={"task_id": task_id, "lane": row.lane})
+        return row
+
+    def _row_for_update(self, session, task_id, actor):
+        row = self._visible_row(session, task_id, actor)
         if row.state != "READY":
             raise TaskNotReady(details={"task_id": task_id, "state": row.state})
         return row
