@@ -4,7 +4,7 @@ import { applicantText, el, formatTime, requireSession, start, STATUS_NAMES, sho
 
 const PAGE = 50;
 const filters = document.getElementById("filters");
-let offset = 0;
+let pageNo = 1;
 
 start(async () => {
   await requireSession();
@@ -13,7 +13,7 @@ start(async () => {
   await fillProcesses(params.get("process") || "");
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
-    offset = 0;
+    pageNo = 1;
     const query = new URLSearchParams();
     for (const name of ["status", "process"]) {
       const value = filters.elements.namedItem(name).value;
@@ -22,15 +22,15 @@ start(async () => {
     history.replaceState(null, "", query.size ? `?${query}` : location.pathname);
     load().catch(showError);
   });
-  document.getElementById("prev").addEventListener("click", () => { offset = Math.max(0, offset - PAGE); load().catch(showError); });
-  document.getElementById("next").addEventListener("click", () => { offset += PAGE; load().catch(showError); });
+  document.getElementById("prev").addEventListener("click", () => { pageNo = Math.max(1, pageNo - 1); load().catch(showError); });
+  document.getElementById("next").addEventListener("click", () => { pageNo += 1; load().catch(showError); });
   await load();
 });
 
 async function fillProcesses(selected) {
   const select = filters.elements.namedItem("process");
   try {
-    const page = await get("/definitions", { kind: "bpmn" });
+    const page = await get("/definitions", { kind: "bpmn" }); // latest version of each
     const keys = new Map();
     for (const d of page.items || []) if ((d.kind || "bpmn") === "bpmn") keys.set(d.key, d.name || d.key);
     for (const [key, name] of keys) select.append(el("option", { value: key }, name === key ? key : `${name}（${key}）`));
@@ -42,26 +42,25 @@ async function fillProcesses(selected) {
 }
 
 async function load() {
-  const query = { limit: PAGE, offset };
+  const query = { per_page: PAGE, page: pageNo };
   for (const name of ["status", "process"]) query[name] = filters.elements.namedItem(name).value;
   const page = await get("/cases", query);
   const items = page.items || [];
   document.querySelector("#cases tbody").replaceChildren(...items.map(row));
   document.getElementById("empty").hidden = items.length > 0;
   const total = page.total ?? items.length;
-  document.getElementById("page-info").textContent = total ? `第 ${offset + 1}–${offset + items.length} 条，共 ${total} 条` : "";
-  document.getElementById("prev").disabled = offset === 0;
-  document.getElementById("next").disabled = offset + items.length >= total;
+  const first = (pageNo - 1) * PAGE;
+  document.getElementById("page-info").textContent = total ? `第 ${first + 1}–${first + items.length} 条，共 ${total} 条` : "";
+  document.getElementById("prev").disabled = pageNo === 1;
+  document.getElementById("next").disabled = first + items.length >= total;
 }
 
 function row(item) {
   const def = item.definition || {};
-  const open = (item.tasks || []).filter((t) => t.state === "READY").map((t) => t.name).join("、");
   return el("tr", {},
     el("td", {}, el("a", { href: `/cases/${item.id}` }, item.number || `#${item.id}`)),
     el("td", {}, def.name || def.key || item.process || "", def.version ? el("span", { class: "sub" }, ` v${def.version}`) : null),
     el("td", {}, applicantText(item.applicant || item.data?.applicant)),
     el("td", {}, el("span", { class: `badge ${item.status}` }, STATUS_NAMES[item.status] || item.status)),
-    el("td", {}, open),
     el("td", { class: "nowrap" }, formatTime(item.updated_at || item.created_at)));
 }

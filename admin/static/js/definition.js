@@ -8,7 +8,7 @@ let viewer;
 
 start(async () => {
   await requireSession();
-  const page = await get("/definitions", { key });
+  const page = await get("/definitions", { kind: "bpmn", all_versions: true });
   const versions = (page.items || []).filter((d) => d.key === key && (d.kind || "bpmn") === "bpmn")
     .sort((a, b) => b.version - a.version);
   if (!versions.length) throw new Error(`没有找到流程定义 ${key}`);
@@ -26,7 +26,7 @@ start(async () => {
 async function show(def) {
   document.getElementById("def-title").textContent = def.name ? `${def.name}（${key}）` : key;
   const meta = [["版本", `v${def.version}`], ["部署时间", formatTime(def.deployed_at || def.created_at)],
-    ["部署人", def.deployed_by || ""], ["校验和", def.checksum || def.sha256 || ""]];
+    ["部署人", def.deployed_by || ""]];
   document.getElementById("def-meta").replaceChildren(
     ...meta.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const xml = await definitionXml(key, def.version);

@@ -11,7 +11,7 @@ start(async () => {
 });
 
 async function load() {
-  const page = await get("/definitions");
+  const page = await get("/definitions", { all_versions: true });
   // One row per key and kind, newest version first, whatever order the API lists.
   const groups = new Map();
   for (const d of page.items || []) {
@@ -50,7 +50,7 @@ function setUpUpload() {
     try {
       const made = await api("POST", "/definitions", { form: new FormData(form) });
       const what = `${KIND_NAMES[made.kind] || made.kind} ${made.key} v${made.version}`;
-      result.replaceChildren(el("p", { class: "success" }, `已部署：`,
+      result.replaceChildren(el("p", { class: "success" }, made.created === false ? "内容未变，仍为：" : "已部署：",
         made.kind === "bpmn" ? el("a", { href: `/definitions/${encodeURIComponent(made.key)}?version=${made.version}` }, what) : what));
       form.reset();
       await load();

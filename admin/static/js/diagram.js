@@ -2,8 +2,10 @@
 // that colour a case's progress onto its diagram.
 import { get } from "./api.js";
 
-export function definitionXml(key, version) {
-  return get(`/definitions/${encodeURIComponent(key)}/versions/${version}/xml`);
+// The API returns a version's source inside JSON: {kind, key, version, name, source, ...}.
+export async function definitionXml(key, version) {
+  const definition = await get(`/definitions/bpmn/${encodeURIComponent(key)}`, { version });
+  return definition.source;
 }
 
 export async function showDiagram(container, xml) {

@@ -1,6 +1,6 @@
 // 待办: the READY tasks of my groups and my own; claim, unclaim, open.
 import { get, post } from "./api.js";
-import { el, flash, formatTime, requireSession, showError, start } from "./ui.js";
+import { applicantText, el, flash, formatTime, requireSession, showError, start } from "./ui.js";
 
 let session;
 
@@ -11,24 +11,33 @@ start(async () => {
 });
 
 async function load() {
-  const page = await get("/tasks", { limit: 100 });
+  const page = await get("/tasks", { per_page: 100 });
   const items = page.items || [];
+  const cases = await casesOf(items);
   const body = document.querySelector("#inbox tbody");
-  body.replaceChildren(...items.map(row));
+  body.replaceChildren(...items.map((task) => row(task, cases.get(task.case_id))));
   document.getElementById("empty").hidden = items.length > 0;
 }
 
-function row(task) {
+// Tasks name their case only by id; the clerk wants its number and applicant.
+async function casesOf(tasks) {
+  const ids = [...new Set(tasks.map((t) => t.case_id))];
+  const found = await Promise.all(ids.map((id) => get(`/cases/${id}`).catch(() => null)));
+  return new Map(found.filter(Boolean).map((c) => [c.id, c]));
+}
+
+function row(task, info) {
   const mine = task.assignee === session.user;
   const open = el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理");
   const actions = el("td", { class: "actions" }, open);
   if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
   else if (mine) actions.append(actionButton("退回", task, "unclaim"));
-  const caseLabel = task.case_number || task.case?.number || `#${task.case_id}`;
+  const caseLabel = info?.number || `#${task.case_id}`;
+  const caseSub = [info?.process, applicantText(info?.applicant)].filter(Boolean).join(" · ");
   return el("tr", { dataset: { taskId: task.id } },
     el("td", {}, el("a", { href: `/tasks/${task.id}` }, task.name || task.element_id || "任务")),
     el("td", {}, el("a", { href: `/cases/${task.case_id}` }, caseLabel),
-      task.process_name || task.process ? el("div", { class: "sub" }, task.process_name || task.process) : null),
+      caseSub ? el("div", { class: "sub" }, caseSub) : null),
     el("td", {}, task.lane || ""),
     el("td", {}, task.assignee ? (mine ? "我" : task.assignee) : el("span", { class: "muted" }, "未签收")),
     el("td", {}, formatTime(task.created_at)),
