@@ -15,10 +15,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefi
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -126,7 +128,7 @@ class Step:
             taken = [c.task_spec for c in task.children if c.state & DEFINITE]
             self.event(history.GATEWAY_PASSED, actor=None, **base, data={
                 "name": name, "taken": [{"element_id": s.bpmn_id, "name": element_name(s)} for s in taken]})
-        elif hasattr(spec, "decision_table"):
+        elif isinstance(spec, BusinessRuleTaskMixin):
             outputs = sorted(k for k, v in task.data.items() if task.parent is None or task.parent.data.get(k) != v)
             self.event(history.RULE_EVALUATED, actor=None, **base,
                        data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
@@ -204,13 +206,13 @@ class RuntimeService:
     # ---- starting ---------------------------------------------------------
 
     def start(self, process_key, applicant, data=None, actor=SYSTEM):
+        if not isinstance(applicant, dict):
+            raise InvalidInput("申请人信息必须是对象", details={"applicant": "应为 {kind, id_number, name}"})
         applicant = normalize_applicant(applicant.get("kind"), applicant.get("id_number"), applicant.get("name"))
-        data = validate_free_data(data or {})
-        reserved = {"case_number", "applicant"} & set(data)
-        if reserved:
-            raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
         with self.engine.db.write() as session:
             definition = self.engine.repository.latest(session, "bpmn", process_key)
+            spec, subprocess_specs = self.engine.repository.specs(session, definition.id)
+            data = self._validate_start_data(session, spec, data or {})
             matter = session.get(Matter, process_key)
             case = Case(definition_id=definition.id, process_key=process_key, status=RUNNING,
                         applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
@@ -220,7 +222,6 @@ class RuntimeService:
             session.flush()
             prefix = (matter.implementation_code if matter and matter.implementation_code else "TB")
             case.number = f"{prefix}{case.created_at:%Y%m%d}{case.id:06d}"
-            spec, subprocess_specs = self.engine.repository.specs(session, definition.id)
             wf = spiff.new_workflow(spec, subprocess_specs)
             start_data = {**data, "case_number": case.number, "applicant": applicant}
             for task in wf.get_tasks(state=TaskState.READY):
@@ -231,6 +232,19 @@ class RuntimeService:
             step.advance()
             step.finish()
             return case
+
+    def _validate_start_data(self, session, spec, data):
+        """Start data passes the start event's form (formKey), or the free-data rules."""
+        form_keys = {form_key_of(s) for s in spec.task_specs.values() if isinstance(s, StartEvent)} - {None}
+        if form_keys:
+            form, _ = self.engine.repository.form(session, sorted(form_keys)[0])
+            data = form.validate(data)
+        else:
+            data = validate_free_data(data)
+        reserved = {"case_number", "applicant"} & set(data)
+        if reserved:
+            raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
+        return data
 
     # ---- messages and timers ----------------------------------------------
 

@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGa
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition as SpiffMessageEventDefinition
 from SpiffWorkflow.spiff.specs.defaults import (
     ParallelMultiInstanceTask as SpiffParallelMultiInstanceTask,
     SequentialMultiInstanceTask as SpiffSequentialMultiInstanceTask,
@@ -215,6 +216,19 @@ def install():
     """
     for cls in (TaskIterator, BpmnTaskIterator):
         _set_default(cls.__init__, 'max_depth', UNLIMITED)
+    SpiffMessageEventDefinition.update_task_data = _message_payload_into_task_data
+
+
+def _message_payload_into_task_data(self, my_task):
+    """Spiff's message drops its payload unless a messageVariable is named; keep it.
+
+    A patch because the parser builds this event definition class directly.
+    """
+    payload = my_task.internal_data.pop(self.name, None)
+    if self.message_var is not None:
+        my_task.data[self.message_var] = payload
+    elif isinstance(payload, dict):
+        my_task.data.update(payload)
 
 
 def _set_default(func, name, value):
