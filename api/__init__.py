@@ -1,0 +1,102 @@
+"""Tongban's REST API: a thin Flask layer that translates HTTP to ``engine`` calls.
+
+    app = create_app(engine)          # `tongban serve` serves this with waitress
+
+Everything under /api/v1 speaks JSON (errors too); the OpenAPI 3 document is at
+/api/v1/openapi.json and a readable page at /api/v1/docs. The web UI (``admin``)
+is mounted on the same app when it provides a ``blueprint``.
+"""
+import importlib.util
+import os
+from datetime import timedelta
+
+from flask import Flask, request
+from flask_smorest import Api
+
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from . import docs, errors, store
+from .routes import cases, definitions, session, tasks, webhooks
+from .schemas import ErrorSchema
+
+JSON_LIMIT = 1024 * 1024               # any JSON body
+UPLOAD_LIMIT = 6 * 1024 * 1024         # a deployment (the engine refuses files over 5 MiB)
+UPLOAD_ENDPOINTS = {"definitions.deploy"}
+
+DEFAULTS = {
+    "API_TITLE": "通办 Tongban API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {
+        "info": {"description": "办件发起、消息、待办、留痕与事件订阅。错误统一为 {error, message, details}。"},
+        "security": [{"bearerAuth": []}, {"cookieAuth": []}],
+    },
+    "MAX_CONTENT_LENGTH": UPLOAD_LIMIT,
+    "SESSION_COOKIE_NAME": "tongban_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": os.environ.get("TONGBAN_SECURE_COOKIES", "") == "1",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    # "N/SECONDS" per caller; empty disables. Counted in the database: shared by all processes.
+    "TONGBAN_RATE_LIMIT": os.environ.get("TONGBAN_RATE_LIMIT", "600/60"),
+    "TONGBAN_LOGIN_RATE_LIMIT": os.environ.get("TONGBAN_LOGIN_RATE_LIMIT", "10/60"),
+    "TONGBAN_ANON_RATE_LIMIT": os.environ.get("TONGBAN_ANON_RATE_LIMIT", "60/60"),
+}
+
+
+class TongbanApi(Api):
+    """flask-smorest with our error shape instead of its own."""
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        errors.register(self._app)
+
+
+def create_app(engine, config=None):
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["tongban"] = engine
+    # One key for every process: from the environment, else made once and kept in the database.
+    app.secret_key = app.config.get("SECRET_KEY") or os.environ.get("TONGBAN_SECRET_KEY") \
+        or store.shared_secret(engine)
+
+    api = TongbanApi(app)
+    app.extensions["tongban_api"] = api
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                       "description": "tongban token 用户名"})
+    api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie",
+                                                       "name": app.config["SESSION_COOKIE_NAME"]})
+    for module in (session, definitions, cases, tasks, webhooks):
+        api.register_blueprint(module.blp)
+    app.register_blueprint(docs.blp)
+
+    @app.before_request
+    def _limit_body():
+        length = request.content_length
+        if length and length > JSON_LIMIT and request.endpoint not in UPLOAD_ENDPOINTS:
+            raise RequestEntityTooLarge()
+
+    @app.after_request
+    def _headers(response):
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    _mount_admin(app)
+    return app
+
+
+def _mount_admin(app):
+    """The web UI, when the ``admin`` package provides a blueprint (it may not exist yet)."""
+    if importlib.util.find_spec("admin") is None:
+        return
+    import admin
+    blueprint = getattr(admin, "blueprint", None)
+    if blueprint is not None:
+        app.register_blueprint(blueprint)

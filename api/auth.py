@@ -1,0 +1,124 @@
+"""Who is calling, what they may do, and how often.
+
+Two ways in: ``Authorization: Bearer tb_…`` (tokens from `tongban token NAME`,
+checked by the engine's user service) or the signed session cookie set by
+``POST /api/v1/session``. Cookie requests that change state must echo the
+session's CSRF token in ``X-CSRF-Token``; token requests need none (a browser
+never attaches a bearer token by itself).
+"""
+import hmac
+import secrets
+from functools import wraps
+
+from flask import current_app, g, request, session
+
+from engine.errors import Forbidden, NotFound, Unauthenticated
+from engine.users import actor_of
+
+from . import store
+from .errors import RateLimited
+
+ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR = "admin", "analyst", "clerk", "auditor", "integrator"
+EVERYONE = (ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def engine():
+    return current_app.extensions["tongban"]
+
+
+def client_address():
+    return request.remote_addr or "unknown"
+
+
+def limit(bucket, setting):
+    """Count a request against ``bucket``; ``setting`` names a config value like "600/60"."""
+    rule = current_app.config.get(setting)
+    if not rule:
+        return
+    count, period = (int(x) for x in rule.split("/"))
+    wait = store.hit(engine(), bucket, count, period)
+    if wait:
+        raise RateLimited(wait)
+
+
+def _from_token(header):
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("认证头格式应为 Authorization: Bearer <令牌>")
+    return engine().users.verify_token(token.strip())
+
+
+def _from_session():
+    name = session.get("user")
+    if not name:
+        raise Unauthenticated()
+    try:
+        user = engine().users.get(name)
+    except NotFound:
+        user = None
+    if user is None or not user.active:
+        session.clear()
+        raise Unauthenticated("登录已失效，请重新登录")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+            raise Forbidden("缺少或错误的 CSRF 令牌", code="csrf_failed",
+                            details={"header": CSRF_HEADER})
+    return actor_of(user)
+
+
+def authenticate():
+    """The calling Actor, also kept in ``g.actor``; counts the caller's rate budget."""
+    if "actor" in g:
+        return g.actor
+    header = request.headers.get("Authorization")
+    try:
+        if header:
+            actor, g.auth = _from_token(header), "token"
+        else:
+            actor, g.auth = _from_session(), "session"
+    except Unauthenticated:
+        limit(f"anon:{client_address()}", "TONGBAN_ANON_RATE_LIMIT")
+        raise
+    limit(f"user:{actor.name}", "TONGBAN_RATE_LIMIT")
+    g.actor = actor
+    return actor
+
+
+def requires(*roles):
+    """Let the view run only for callers whose role is in ``roles``."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            actor = authenticate()
+            if actor.role not in roles:
+                raise Forbidden(f"角色 {actor.role} 无权执行此操作", details={"role": actor.role,
+                                                                       "allowed": list(roles)})
+            return view(*args, **kwargs)
+        wrapper.allowed_roles = roles
+        wrapper.__doc__ = (view.__doc__ or "").rstrip() + "\n\n允许的角色：" + "、".join(roles)
+        return wrapper
+    return decorate
+
+
+# ---- browser sessions ---------------------------------------------------------------
+
+def who(actor, auth):
+    return {"user": actor.name, "role": actor.role, "groups": sorted(actor.groups),
+            "csrf_token": session.get("csrf") if auth == "session" else None, "auth": auth}
+
+
+def log_in(name, password):
+    limit(f"login:{client_address()}", "TONGBAN_LOGIN_RATE_LIMIT")
+    actor = engine().users.authenticate(name, password)
+    session.clear()
+    session.permanent = True
+    session["user"] = actor.name
+    session["csrf"] = secrets.token_urlsafe(32)
+    return who(actor, "session")
+
+
+def log_out():
+    session.clear()

@@ -1,0 +1,82 @@
+"""Cases: start, read, list, follow the trail, deliver messages."""
+from flask import g
+from flask_smorest import Blueprint
+
+from .. import auth, idempotency, queries
+from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
+from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, ErrorSchema, EventSchema,
+                       MessageSchema, TrailArgs, TrailSchema)
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
+                description="办件：发起、查询、进度（留痕）、消息")
+
+READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR)
+
+
+@blp.route("", methods=["POST"])
+@auth.requires(ADMIN, INTEGRATOR)
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="幂等键已用于另一个请求")
+@blp.alt_response(404, schema=ErrorSchema, description="没有该流程")
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                      "schema": {"type": "string", "maxLength": 200},
+                      "description": "同一键与同一请求体的重试返回同一办件"}])
+def start_case(body):
+    """发起办件"""
+    def produce():
+        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor)
+        return 201, CaseSchema().dump(queries.case_detail(engine(), g.actor, case.id))
+    return idempotency.respond("POST /cases", body, produce)
+
+
+@blp.route("", methods=["GET"])
+@auth.requires(*READERS)
+@blp.arguments(CaseArgs, location="query")
+@blp.response(200, CaseListSchema)
+def list_cases(args):
+    """办件列表（按角色限定范围），可按状态、流程、编号、申请人证件号过滤"""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    items, total = queries.list_cases(engine(), g.actor, page, per_page, **args)
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@blp.route("/<int:case_id>", methods=["GET"])
+@auth.requires(*READERS)
+@blp.response(200, CaseSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_case(case_id):
+    """一个办件：状态、数据、定义版本和它的任务"""
+    return queries.case_detail(engine(), g.actor, case_id)
+
+
+@blp.route("/<int:case_id>/trail", methods=["GET"])
+@auth.requires(*READERS)
+@blp.arguments(TrailArgs, location="query")
+@blp.response(200, TrailSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def trail(args, case_id):
+    """办件的全程留痕（按序号递增；after 参数可增量拉取）"""
+    queries.visible_case(engine(), g.actor, case_id)
+    events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
+    return {"case_id": case_id, "events": events}
+
+
+@blp.route("/<int:case_id>/messages", methods=["POST"])
+@auth.requires(ADMIN, INTEGRATOR)
+@blp.arguments(MessageSchema)
+@blp.response(200, CaseSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="没有环节在等待该消息")
+@blp.alt_response(422, schema=ErrorSchema)
+@blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                      "schema": {"type": "string", "maxLength": 200}}])
+def send_message(body, case_id):
+    """向办件发送消息（如缴费完成、补正材料已上传），交给正在等待它的环节"""
+    queries.visible_case(engine(), g.actor, case_id)
+
+    def produce():
+        engine().runtime.send_message(case_id, body["name"], body["data"], g.actor)
+        return 200, CaseSchema().dump(queries.case_detail(engine(), g.actor, case_id))
+    return idempotency.respond(f"POST /cases/{case_id}/messages", body, produce)

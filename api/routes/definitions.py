@@ -1,0 +1,68 @@
+"""Definitions (BPMN, DMN, forms) and the matter catalogue."""
+from flask import g, request
+from flask_smorest import Blueprint
+
+from engine.errors import InvalidInput
+
+from .. import auth
+from ..auth import ADMIN, ANALYST, AUDITOR, EVERYONE, engine
+from ..schemas import (DefinitionArgs, DefinitionListSchema, DefinitionSourceSchema, DeployResultSchema,
+                       ErrorSchema, MatterListSchema, UploadSchema, VersionArgs)
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
+                description="流程定义（BPMN、DMN、表单）与事项目录")
+
+MAX_FILES = 50
+
+
+@blp.route("/definitions", methods=["GET"])
+@auth.requires(*EVERYONE)
+@blp.arguments(DefinitionArgs, location="query")
+@blp.response(200, DefinitionListSchema)
+def list_definitions(args):
+    """已部署的定义（默认每个键只列最新版本）"""
+    return {"items": engine().repository.list(kind=args.get("kind"), all_versions=args["all_versions"])}
+
+
+@blp.route("/definitions", methods=["POST"])
+@auth.requires(ADMIN, ANALYST)
+@blp.arguments(UploadSchema, location="files")
+@blp.response(201, DeployResultSchema)
+@blp.alt_response(200, schema=DeployResultSchema, description="内容未变，未产生新版本")
+@blp.alt_response(422, schema=ErrorSchema)
+def deploy(_files):
+    """部署一个或多个文件（multipart 字段 file，可重复）；新内容产生新版本"""
+    uploads = request.files.getlist("file")
+    if not uploads or len(uploads) > MAX_FILES:
+        raise InvalidInput("请用 multipart 字段 file 上传 1–50 个文件", details={"file": "必填"})
+    files = [(u.filename or "upload", u.read()) for u in uploads]
+    deployed = engine().repository.deploy(files, deployed_by=g.actor.name)
+    results = [d.to_dict() for d in deployed]
+    main = next((d for d in results if d["kind"] != "matter"), results[0] if results else None)
+    if main is None:
+        raise InvalidInput("文件中没有可部署的定义", details={"file": [f for f, _ in files]})
+    status = 201 if any(d["created"] for d in results) else 200
+    return {**main, "deployed": results}, status
+
+
+@blp.route("/definitions/<any(bpmn,dmn,form):kind>/<key>", methods=["GET"])
+@auth.requires(ADMIN, ANALYST, AUDITOR)
+@blp.arguments(VersionArgs, location="query")
+@blp.response(200, DefinitionSourceSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def definition_source(args, kind, key):
+    """一个定义的源文件（默认最新版本）"""
+    repository = engine().repository
+    with engine().db.read() as session:
+        version = args.get("version")
+        d = repository.get(session, kind, key, version) if version else repository.latest(session, kind, key)
+        return {"kind": d.kind, "key": d.key, "version": d.version, "name": d.name,
+                "deployed_at": d.deployed_at, "deployed_by": d.deployed_by, "source": d.source}
+
+
+@blp.route("/matters", methods=["GET"])
+@auth.requires(*EVERYONE)
+@blp.response(200, MatterListSchema)
+def list_matters():
+    """事项目录（办事指南要素）"""
+    return {"items": engine().repository.matters()}
