@@ -79,7 +79,7 @@ class Case(Base):
     __tablename__ = "case"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    number: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     definition_id: Mapped[int] = mapped_column(sa.ForeignKey("definition.id"), index=True)
     process_key: Mapped[str] = mapped_column(sa.String(200), index=True)
     status: Mapped[str] = mapped_column(sa.String(16), index=True)  # running|completed|terminated

@@ -83,7 +83,7 @@ def upgrade():
     op.create_index(op.f('ix_api_token_user_id'), 'api_token', ['user_id'], unique=False)
     op.create_table('case',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=40), nullable=True),
+    sa.Column('number', sa.String(length=64), nullable=True),
     sa.Column('definition_id', sa.Integer(), nullable=False),
     sa.Column('process_key', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
