@@ -1,0 +1,51 @@
+"""The `tongban` command as an operator types it, on a real database."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT, diagram
+
+
+def tongban(database_url, *args, check=True):
+    env = {**os.environ, "TONGBAN_DATABASE_URL": database_url}
+    proc = subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if check and proc.returncode != 0:
+        pytest.fail(f"tongban {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def test_init_deploy_users_and_tokens(engine, database_url):
+    out = tongban(database_url, "init", "--demo").stdout
+    assert "no_criminal_record v1" in out and "food_business_license v1" in out
+    assert "window" in out
+    again = tongban(database_url, "init").stdout
+    assert "no_criminal_record v1 (unchanged)" in again
+
+    # Several files at once, so that a BPMN can use a DMN deployed with it.
+    folder = diagram("unfamiliar")
+    out = tongban(database_url, "deploy", *sorted(str(p) for p in folder.iterdir())).stdout
+    assert "Process_0m8x2qz v1" in out and "Decision_13nq8rw v1" in out
+
+    tongban(database_url, "user", "add", "li", "--role", "clerk", "--group", "市场监管局", "--group", "卫生健康局",
+            "--password", "s3cret")
+    user = engine.users.get("li")
+    assert user.role == "clerk" and user.group_names == ["卫生健康局", "市场监管局"]
+    assert engine.users.authenticate("li", "s3cret").groups == {"市场监管局", "卫生健康局"}
+
+    token = tongban(database_url, "token", "li").stdout.strip()
+    assert "\n" not in token and token.startswith("tb_")
+    assert engine.users.verify_token(token).name == "li"
+
+
+def test_errors_are_reported_in_plain_words(engine, database_url, tmp_path):
+    tongban(database_url, "init")
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>')
+    proc = tongban(database_url, "deploy", str(bad), check=False)
+    assert proc.returncode == 2
+    assert "definition_invalid" in proc.stderr
+    proc = tongban(database_url, "user", "add", "x", "--role", "wizard", check=False)
+    assert proc.returncode != 0
