@@ -195,7 +195,7 @@ class CaseSummarySchema(CaseSchema):
 class CaseArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(CASE_STATUSES))
     process = fields.String(validate=validate.Length(max=200))
-    number = fields.String(validate=validate.Length(max=40))
+    number = fields.String(validate=validate.Length(max=100))
     applicant_id_number = fields.String(validate=validate.Length(max=32))
 
 

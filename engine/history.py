@@ -6,6 +6,7 @@ state can never disagree. The schema refuses UPDATE and DELETE on the table.
 """
 import sqlalchemy as sa
 
+from . import webhooks
 from .errors import NotFound
 from .models import Case, CaseEvent, utcnow
 
@@ -37,6 +38,7 @@ def append(session, case, type, actor=None, task_id=None, element_id=None, data=
     event = CaseEvent(case_id=case.id, seq=case.last_event_seq, type=type, at=utcnow(), actor=actor,
                       task_id=task_id, element_id=element_id, data=data)
     session.add(event)
+    webhooks.enqueue(session, case, event)  # outbox rows commit with the event
     return event
 
 

@@ -34,7 +34,7 @@ def inbox(args):
 def get_task(task_id):
     """一个任务和它的表单定义"""
     row = engine().tasks.get(task_id, g.actor)
-    body = TaskSchema().dump(row)
+    body = {name: getattr(row, name) for name in TaskSchema().fields}
     body["form"] = None
     if row.form_key:
         source = engine().repository.source("form", row.form_key, row.form_version)
