@@ -78,7 +78,8 @@ def test_clerk_works_the_accept_task(page, people):
     page.screenshot(path=str(SHOTS / "tongban-task.png"), full_page=True)
 
     page.get_by_label("受理", exact=True).check()
-    page.locator("#form select").select_option("employment")
+    page.locator("#form .fjs-form-field-select .fjs-input-group").click()  # form-js draws its own dropdown
+    page.locator("#form .fjs-dropdownlist-item", has_text="就业").click()
     page.click("#submit")
     page.wait_for_url(re.compile(r"/inbox$"))
     expect(page.locator("#flash")).to_contain_text("已提交")

@@ -3,7 +3,7 @@
 import { get } from "./api.js";
 import { renderData } from "./data.js";
 import { definitionXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
-import { applicantText, el, formatTime, requireSession, scriptData, showError, start, STATUS_NAMES,
+import { applicantText, el, formatTime, matterNames, requireSession, scriptData, showError, start, STATUS_NAMES,
   TASK_STATE_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
@@ -17,9 +17,9 @@ let viewer, events = [];
 
 start(async () => {
   await requireSession();
-  const [info, trail] = await Promise.all([get(`/cases/${caseId}`), get(`/cases/${caseId}/trail`)]);
-  events = trail.events || [];
-  renderCase(info);
+  const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
+  events = trail;
+  renderCase(info, await matterNames());
   renderTrail();
   setUpReplay();
   try {
@@ -32,7 +32,17 @@ start(async () => {
   go(events.length);
 });
 
-function renderCase(info) {
+// The API pages the trail by sequence number; an auditor needs all of it.
+async function loadTrail() {
+  const all = [];
+  for (;;) {
+    const page = await get(`/cases/${caseId}/trail`, { after: all.length ? all[all.length - 1].seq : 0, limit: 1000 });
+    all.push(...(page.events || []));
+    if ((page.events || []).length < 1000) return all;
+  }
+}
+
+function renderCase(info, names) {
   document.getElementById("case-title").textContent = `办件 ${info.number || info.id}`;
   document.title = `${info.number || "办件"} · 通办`;
   const badge = document.getElementById("case-status");
@@ -41,7 +51,7 @@ function renderCase(info) {
   const def = info.definition || {};
   const items = [
     ["事项", el("a", { href: `/definitions/${encodeURIComponent(def.key)}?version=${def.version}` },
-      `${def.name || def.key} v${def.version}`)],
+      `${names.get(def.key) || def.key} v${def.version}`)],
     ["申请人", applicantText(info.applicant || info.data?.applicant)],
     ["受理时间", formatTime(info.created_at || info.started_at)],
     ["更新时间", formatTime(info.updated_at)],

@@ -1,6 +1,6 @@
 // 办件 list with status and process filters, paged.
 import { get } from "./api.js";
-import { applicantText, el, formatTime, requireSession, start, STATUS_NAMES, showError } from "./ui.js";
+import { applicantText, el, formatTime, matterNames, requireSession, start, STATUS_NAMES, showError } from "./ui.js";
 
 const PAGE = 50;
 const filters = document.getElementById("filters");
@@ -44,9 +44,9 @@ async function fillProcesses(selected) {
 async function load() {
   const query = { per_page: PAGE, page: pageNo };
   for (const name of ["status", "process"]) query[name] = filters.elements.namedItem(name).value;
-  const page = await get("/cases", query);
+  const [page, names] = await Promise.all([get("/cases", query), matterNames()]);
   const items = page.items || [];
-  document.querySelector("#cases tbody").replaceChildren(...items.map(row));
+  document.querySelector("#cases tbody").replaceChildren(...items.map((item) => row(item, names)));
   document.getElementById("empty").hidden = items.length > 0;
   const total = page.total ?? items.length;
   const first = (pageNo - 1) * PAGE;
@@ -55,11 +55,11 @@ async function load() {
   document.getElementById("next").disabled = first + items.length >= total;
 }
 
-function row(item) {
+function row(item, names) {
   const def = item.definition || {};
   return el("tr", {},
     el("td", {}, el("a", { href: `/cases/${item.id}` }, item.number || `#${item.id}`)),
-    el("td", {}, def.name || def.key || item.process || "", def.version ? el("span", { class: "sub" }, ` v${def.version}`) : null),
+    el("td", {}, names.get(item.process) || def.key || item.process || "", def.version ? el("span", { class: "sub" }, ` v${def.version}`) : null),
     el("td", {}, applicantText(item.applicant || item.data?.applicant)),
     el("td", {}, el("span", { class: `badge ${item.status}` }, STATUS_NAMES[item.status] || item.status)),
     el("td", { class: "nowrap" }, formatTime(item.updated_at || item.created_at)));

@@ -1,6 +1,6 @@
 // 待办: the READY tasks of my groups and my own; claim, unclaim, open.
 import { get, post } from "./api.js";
-import { applicantText, el, flash, formatTime, requireSession, showError, start } from "./ui.js";
+import { applicantText, el, flash, matterNames, formatTime, requireSession, showError, start } from "./ui.js";
 
 let session;
 
@@ -13,9 +13,9 @@ start(async () => {
 async function load() {
   const page = await get("/tasks", { per_page: 100 });
   const items = page.items || [];
-  const cases = await casesOf(items);
+  const [cases, names] = await Promise.all([casesOf(items), matterNames()]);
   const body = document.querySelector("#inbox tbody");
-  body.replaceChildren(...items.map((task) => row(task, cases.get(task.case_id))));
+  body.replaceChildren(...items.map((task) => row(task, cases.get(task.case_id), names)));
   document.getElementById("empty").hidden = items.length > 0;
 }
 
@@ -26,14 +26,14 @@ async function casesOf(tasks) {
   return new Map(found.filter(Boolean).map((c) => [c.id, c]));
 }
 
-function row(task, info) {
+function row(task, info, names) {
   const mine = task.assignee === session.user;
   const open = el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理");
   const actions = el("td", { class: "actions" }, open);
   if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
   else if (mine) actions.append(actionButton("退回", task, "unclaim"));
   const caseLabel = info?.number || `#${task.case_id}`;
-  const caseSub = [info?.process, applicantText(info?.applicant)].filter(Boolean).join(" · ");
+  const caseSub = [names.get(info?.process) || info?.process, applicantText(info?.applicant)].filter(Boolean).join(" · ");
   return el("tr", { dataset: { taskId: task.id } },
     el("td", {}, el("a", { href: `/tasks/${task.id}` }, task.name || task.element_id || "任务")),
     el("td", {}, el("a", { href: `/cases/${task.case_id}` }, caseLabel),

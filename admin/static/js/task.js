@@ -1,7 +1,7 @@
 // 办理: one task. Renders its form-js form (or a key/value editor when the task
 // has no form), submits to complete and shows the server's per-field errors inline.
 import { get, post, ApiError } from "./api.js";
-import { el, flash, formatTime, requireSession, scriptData, showError, start, TASK_STATE_NAMES } from "./ui.js";
+import { el, flash, formatTime, matterNames, requireSession, scriptData, showError, start, TASK_STATE_NAMES } from "./ui.js";
 import { renderData } from "./data.js";
 
 const taskId = scriptData("taskId");
@@ -13,7 +13,7 @@ start(async () => {
   session = await requireSession();
   task = await get(`/tasks/${taskId}`);
   const caseInfo = await get(`/cases/${task.case_id}`).catch(() => null);
-  renderHeader(caseInfo);
+  renderHeader(caseInfo, await matterNames());
   const schema = formSchema(task);
   if (schema) await renderForm(schema, initialData(caseInfo));
   else renderFreeForm();
@@ -35,7 +35,7 @@ function initialData(caseInfo) {
   return { ...(caseInfo?.data || {}), ...(task.data || {}) };
 }
 
-function renderHeader(caseInfo) {
+function renderHeader(caseInfo, names) {
   document.getElementById("task-title").textContent = `办理：${task.name || "任务"}`;
   document.title = `${task.name || "办理"} · 通办`;
   const link = document.getElementById("case-link");
@@ -45,7 +45,7 @@ function renderHeader(caseInfo) {
   const meta = document.getElementById("task-meta");
   const items = [
     ["办件编号", el("a", { href: `/cases/${task.case_id}` }, number)],
-    ["事项", caseInfo?.process_name || caseInfo?.definition?.name || caseInfo?.definition?.key || ""],
+    ["事项", names.get(caseInfo?.process) || caseInfo?.process || ""],
     ["办理组", task.lane || ""],
     ["状态", TASK_STATE_NAMES[task.state] || task.state],
     ["签收人", task.assignee || "未签收"],

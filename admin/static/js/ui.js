@@ -110,3 +110,11 @@ export function applicantText(applicant) {
   if (!applicant) return "";
   return [applicant.name, applicant.id_number].filter(Boolean).join(" ");
 }
+
+// Matter titles by process key (无犯罪记录证明 rather than no_criminal_record), fetched once per page.
+let matters;
+export function matterNames() {
+  matters ??= get("/matters").then((page) => new Map((page.items || []).map((m) => [m.process_key, m.name])))
+    .catch(() => new Map());
+  return matters;
+}
