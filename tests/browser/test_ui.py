@@ -101,6 +101,24 @@ def test_submit_is_sent_once(page, people):
     assert len(completions) == 1
 
 
+def test_task_without_form_takes_key_values(page, people):
+    people.repository.deploy([("ui_upload_demo.bpmn", SMALL_BPMN.encode())], deployed_by="test")
+    case = people.runtime.start("ui_upload_demo", APPLICANT)
+    (task,) = people.tasks.for_case(case.id)
+    login(page, "window")
+    page.goto(f"/tasks/{task.id}")
+    expect(page.locator("#free-form")).to_be_visible()
+    page.fill("#kv tbody tr:first-child input[name=key]", "approved")
+    page.fill("#kv tbody tr:first-child input[name=value]", "true")
+    page.click("#kv-add")
+    page.fill("#kv tbody tr:nth-child(2) input[name=key]", "note")
+    page.fill("#kv tbody tr:nth-child(2) input[name=value]", "材料齐全")
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"/inbox$"))
+    completed = [e for e in people.history.trail(case.id) if e.type == "task_completed"]
+    assert completed[0].data["submitted"] == {"approved": True, "note": "材料齐全"}
+
+
 def test_case_page_shows_diagram_trail_and_replay(page, people):
     case = start_case(people)
     accept(people, case.id)
@@ -131,6 +149,24 @@ def test_case_page_shows_diagram_trail_and_replay(page, people):
     expect(review).to_have_class(re.compile(r"\btb-ready\b"))
 
 
+def test_case_list_filters_by_status(page, people):
+    running = start_case(people)
+    refused = start_case(people)
+    (task,) = people.tasks.for_case(refused.id)
+    people.tasks.complete(task.id, WINDOW, {"acceptance": "refuse", "refuse_reason": "材料不齐"})
+    login(page, "auditor")
+    page.goto("/cases")
+    expect(page.locator("#cases tbody tr")).to_have_count(2)
+    expect(page.locator("#cases")).to_contain_text("无犯罪记录证明")
+    page.select_option("#filters select[name=status]", "running")
+    page.click("#filters button")
+    expect(page.locator("#cases tbody tr")).to_have_count(1)
+    expect(page.locator("#cases tbody")).to_contain_text(running.number)
+    page.screenshot(path=str(SHOTS / "tongban-cases.png"), full_page=True)
+    page.locator("#cases tbody a").first.click()
+    page.wait_for_url(re.compile(rf"/cases/{running.id}$"))
+
+
 def test_definitions_list_diagram_and_upload(page, people, tmp_path):
     login(page, "analyst")
     page.goto("/definitions")
@@ -155,6 +191,7 @@ def test_definitions_list_diagram_and_upload(page, people, tmp_path):
     page.click("#upload button")
     expect(page.locator("#upload-result")).to_contain_text("ui_upload_demo v1")
     expect(page.locator('#definitions tbody tr[data-key="ui_upload_demo"]')).to_be_visible()
+    page.screenshot(path=str(SHOTS / "tongban-definitions.png"), full_page=True)
 
 
 SMALL_BPMN = """<?xml version="1.0" encoding="UTF-8"?>

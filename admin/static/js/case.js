@@ -26,8 +26,9 @@ start(async () => {
     const xml = await definitionXml(info.definition.key, info.definition.version);
     viewer = await showDiagram(document.getElementById("diagram"), xml);
   } catch (error) {
-    document.getElementById("diagram").replaceChildren(el("p", { class: "error" }, `流程图无法显示：${error.message}`));
-    throw error;
+    const text = error.status === 403 ? "您的角色无权查看流程图，轨迹与数据见下方。" : `流程图无法显示：${error.message}`;
+    document.getElementById("diagram").replaceChildren(el("p", { class: "diagram-note" }, text));
+    if (error.status !== 403) throw error;
   }
   go(events.length);
 });

@@ -28,7 +28,7 @@ async function load() {
       : `v${v}`;
     return el("tr", { dataset: { key: latest.key, kind: latest.kind } },
       el("td", {}, latest.kind === "bpmn" ? el("a", { href: `/definitions/${encodeURIComponent(latest.key)}` }, latest.key) : latest.key),
-      el("td", {}, latest.name || ""),
+      el("td", {}, latest.name && latest.name !== latest.key ? latest.name : ""),
       el("td", {}, KIND_NAMES[latest.kind] || latest.kind),
       el("td", {}, `v${latest.version}`),
       el("td", { class: "versions" }, [...all].sort((a, b) => b - a).flatMap((v, i) => i ? [" ", link(v)] : [link(v)])),
