@@ -94,7 +94,8 @@ function freeData() {
 function renderButtons() {
   const ready = task.state === "READY";
   const mine = task.assignee === session.user;
-  submitButton.disabled = !ready || (task.assignee && !mine && session.role !== "admin");
+  const worker = ["clerk", "admin"].includes(session.role); // auditors look, never act
+  submitButton.disabled = !worker || !ready || (task.assignee && !mine && session.role !== "admin");
   if (!ready) {
     errorBox.hidden = false;
     errorBox.className = "notice";
@@ -102,8 +103,8 @@ function renderButtons() {
   }
   const claim = document.getElementById("claim");
   const unclaim = document.getElementById("unclaim");
-  claim.hidden = !(ready && !task.assignee);
-  unclaim.hidden = !(ready && mine);
+  claim.hidden = !(worker && ready && !task.assignee);
+  unclaim.hidden = !(worker && ready && mine);
   claim.onclick = () => change("claim", "已签收");
   unclaim.onclick = () => change("unclaim", "已退回组内");
 }
