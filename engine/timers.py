@@ -1,0 +1,174 @@
+"""Timer expressions as modelers write them, and the engine's movable clock.
+
+SpiffWorkflow evaluates the text of ``timeDuration`` / ``timeDate`` /
+``timeCycle`` as a Python expression, so an analyst's ``P5D`` fails. Before a
+diagram reaches the parser, :func:`normalize_timer_expressions` turns every
+ISO 8601 literal into a quoted string and leaves real expressions alone.
+
+:data:`clock` is the one source of "now" for timers (and for scripts'
+``datetime.now()``); tests and operators move it with ``travel``/``freeze``.
+"""
+import re
+import threading
+from datetime import date, datetime, timedelta, timezone
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Iso
+
+from engine.errors import DefinitionInvalid
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
+
+# What an ISO literal may contain; anything else (letters of a variable name,
+# quotes, parentheses, %) makes the text an expression.
+_ISO_SHAPE = re.compile(r"[0-9PYMWDTHSRZ:.,+\-/]+")
+_NAIVE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?")
+
+
+def _kind_of(text):
+    """Which timer element an ISO literal fits, or None if Spiff cannot parse it."""
+    try:
+        if text.startswith("R"):
+            Iso.parse_iso_recurring_interval(text)
+            return "timeCycle"
+        if text.startswith("P"):
+            Iso.parse_iso_duration(text)
+            return "timeDuration"
+        Iso.parse_time_or_duration(text)
+        return "timeDate"
+    except Exception:
+        return None
+
+
+def is_iso_literal(text, kind=None):
+    """True if ``text`` is an unquoted ISO 8601 literal SpiffWorkflow can parse.
+
+    ``kind`` ("timeDuration", "timeDate" or "timeCycle") also requires it to
+    fit that element.
+    """
+    text = (text or "").strip()
+    if not _ISO_SHAPE.fullmatch(text) or not (text[0] in "PR" or text[0].isdigit()):
+        return False
+    if not any(c.isdigit() for c in text):  # "P" or "D" alone is a variable name
+        return False
+    found = _kind_of(text)
+    return found is not None and (kind is None or found == kind)
+
+
+def _with_offset(part, tz):
+    """Give a naive date/datetime an explicit offset (analysts mean Beijing time)."""
+    if not _NAIVE_DATETIME.fullmatch(part):
+        return part
+    if "T" not in part:
+        part += "T00:00:00"
+    return part + tz
+
+
+def normalize_timer_expressions(tree, tz="+08:00"):
+    """Quote every ISO 8601 timer literal in an lxml BPMN tree; return how many changed.
+
+    Naive dates and datetimes get ``tz`` appended, because Spiff would read
+    them in the server's local zone. An ISO literal in the wrong element
+    (a date in ``timeDuration``) is a deploy-time error.
+    """
+    changed = 0
+    for tag in TIMER_TAGS:
+        for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
+            text = (node.text or "").strip()
+            if not is_iso_literal(text):
+                continue
+            if not is_iso_literal(text, tag):
+                raise DefinitionInvalid(
+                    f"定时器 {tag} 的取值 {text} 与类型不符",
+                    details=f"ISO 8601 literal {text!r} is not valid in bpmn:{tag} (line {node.sourceline})")
+            if tag == "timeDate":
+                text = _with_offset(text, tz)
+            elif tag == "timeCycle":
+                text = "/".join(_with_offset(p, tz) for p in text.split("/"))
+            node.text = repr(text)
+            changed += 1
+    return changed
+
+
+class Clock:
+    """Aware-UTC "now" that can be frozen or moved; thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._frozen = None
+        self._offset = timedelta(0)
+
+    def now(self):
+        with self._lock:
+            base = self._frozen or datetime.now(timezone.utc)
+            return base + self._offset
+
+    def travel(self, delta):
+        with self._lock:
+            self._offset += delta
+
+    def freeze(self, dt):
+        if dt.tzinfo is None:
+            raise ValueError("freeze() needs an aware datetime")
+        with self._lock:
+            self._frozen = dt.astimezone(timezone.utc)
+            self._offset = timedelta(0)
+
+    def reset(self):
+        with self._lock:
+            self._frozen = None
+            self._offset = timedelta(0)
+
+
+clock = Clock()
+
+
+class _PlainInstances(type):
+    # Instances are plain datetime/date objects, so isinstance must accept them.
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.__mro__[1])
+
+
+class ClockDatetime(datetime, metaclass=_PlainInstances):
+    """``datetime`` whose ``now()`` asks :data:`clock`.
+
+    Every constructor returns a plain ``datetime`` so that values stay
+    serialisable by Spiff's registry (it looks types up exactly).
+    """
+
+    def __new__(cls, *args, **kwargs):
+        return datetime(*args, **kwargs)
+
+    @classmethod
+    def now(cls, tz=None):
+        now = clock.now()
+        return now.astimezone(tz) if tz else now.astimezone().replace(tzinfo=None)
+
+    @classmethod
+    def utcnow(cls):
+        return clock.now().replace(tzinfo=None)
+
+    @classmethod
+    def today(cls):
+        return cls.now()
+
+
+class ClockDate(date, metaclass=_PlainInstances):
+    """``date`` whose ``today()`` asks :data:`clock` (server-local, like ``date.today``)."""
+
+    def __new__(cls, *args, **kwargs):
+        return date(*args, **kwargs)
+
+    @classmethod
+    def today(cls):
+        return clock.now().astimezone().date()
+
+
+def install_clock():
+    """Make SpiffWorkflow's timers read :data:`clock`. Idempotent.
+
+    Spiff's timer module calls ``datetime.now(timezone.utc)`` on its module
+    global ``datetime``; swapping that global is the only hook it offers.
+    """
+    spiff_timer.datetime = ClockDatetime
