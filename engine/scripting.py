@@ -30,7 +30,6 @@ from datetime import timedelta, timezone
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
@@ -593,15 +592,24 @@ def make_script_engine(functions=None, **limits):
 SANDBOX_ERRORS = (SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError)
 
 
+def original_error(exc):
+    """The error a script raised, under Spiff's wrapping (Spiff keeps it only as ``__context__``)."""
+    seen = exc
+    while isinstance(seen, SpiffWorkflowException):
+        inner = seen.__cause__ or seen.__context__
+        if inner is None:
+            break
+        seen = inner
+    return seen
+
+
 def to_script_error(exc):
     """Map what SpiffWorkflow raised for a diagram expression to ``ScriptError``.
 
     ``details`` names the task, the failing line and the original error in
     English, for the case's audit record.
     """
-    cause = exc
-    if isinstance(exc, WorkflowTaskException) and exc.exception is not None:
-        cause = exc.exception
+    cause = original_error(exc)
     details = {"error": type(cause).__name__, "detail": str(cause)}
     if isinstance(exc, SpiffWorkflowException):
         task = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
