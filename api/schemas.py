@@ -11,6 +11,7 @@ from engine.users import ROLES
 CASE_STATUSES = ("running", "completed", "terminated")
 TASK_STATES = ("READY", "COMPLETED", "CANCELLED")
 MAX_PAGE_SIZE = 100
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
 
 class ErrorSchema(Schema):
@@ -164,7 +165,7 @@ class TaskListSchema(PageSchema):
 
 class TaskArgs(PageArgs):
     lane = fields.String(validate=validate.Length(max=200))
-    case_id = fields.Integer(validate=validate.Range(min=1))
+    case_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class DefinitionRefSchema(Schema):
@@ -204,7 +205,7 @@ class CaseListSchema(PageSchema):
 
 
 class TrailArgs(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID),
                            metadata={"description": "只返回序号大于此值的事件（增量拉取）"})
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 

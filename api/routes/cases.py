@@ -42,7 +42,7 @@ def list_cases(args):
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-@blp.route("/<int:case_id>", methods=["GET"])
+@blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
 @auth.requires(*READERS)
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -51,7 +51,7 @@ def get_case(case_id):
     return queries.case_detail(engine(), g.actor, case_id)
 
 
-@blp.route("/<int:case_id>/trail", methods=["GET"])
+@blp.route("/<int(min=1, max=2147483647):case_id>/trail", methods=["GET"])
 @auth.requires(*READERS)
 @blp.arguments(TrailArgs, location="query")
 @blp.response(200, TrailSchema)
@@ -63,7 +63,7 @@ def trail(args, case_id):
     return {"case_id": case_id, "events": events}
 
 
-@blp.route("/<int:case_id>/messages", methods=["POST"])
+@blp.route("/<int(min=1, max=2147483647):case_id>/messages", methods=["POST"])
 @auth.requires(ADMIN, INTEGRATOR)
 @blp.arguments(MessageSchema)
 @blp.response(200, CaseSchema)

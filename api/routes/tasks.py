@@ -27,7 +27,7 @@ def inbox(args):
     return {"items": rows, "total": total, "page": page, "per_page": per_page}
 
 
-@blp.route("/<int:task_id>", methods=["GET"])
+@blp.route("/<int(min=1, max=2147483647):task_id>", methods=["GET"])
 @auth.requires(ADMIN, CLERK, AUDITOR)
 @blp.response(200, TaskDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -42,7 +42,7 @@ def get_task(task_id):
     return body
 
 
-@blp.route("/<int:task_id>/claim", methods=["POST"])
+@blp.route("/<int(min=1, max=2147483647):task_id>/claim", methods=["POST"])
 @auth.requires(ADMIN, CLERK)
 @blp.response(200, TaskSchema)
 @blp.alt_response(403, schema=ErrorSchema, description="不在该任务的办理组")
@@ -53,7 +53,7 @@ def claim(task_id):
     return engine().tasks.claim(task_id, g.actor)
 
 
-@blp.route("/<int:task_id>/unclaim", methods=["POST"])
+@blp.route("/<int(min=1, max=2147483647):task_id>/unclaim", methods=["POST"])
 @auth.requires(ADMIN, CLERK)
 @blp.response(200, TaskSchema)
 @blp.alt_response(403, schema=ErrorSchema)
@@ -64,7 +64,7 @@ def unclaim(task_id):
     return engine().tasks.unclaim(task_id, g.actor)
 
 
-@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.route("/<int(min=1, max=2147483647):task_id>/complete", methods=["POST"])
 @auth.requires(ADMIN, CLERK)
 @blp.arguments(CompleteSchema)
 @blp.response(200, TaskSchema)

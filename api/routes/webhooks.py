@@ -45,7 +45,7 @@ def list_webhooks():
     return {"items": service().list(owner=owner_filter())}
 
 
-@blp.route("/<int:webhook_id>", methods=["GET"])
+@blp.route("/<int(min=1, max=2147483647):webhook_id>", methods=["GET"])
 @auth.requires(ADMIN, INTEGRATOR, AUDITOR)
 @blp.response(200, WebhookSchema)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -54,7 +54,7 @@ def get_webhook(webhook_id):
     return service().get(webhook_id, owner=owner_filter())
 
 
-@blp.route("/<int:webhook_id>", methods=["DELETE"])
+@blp.route("/<int(min=1, max=2147483647):webhook_id>", methods=["DELETE"])
 @auth.requires(ADMIN, INTEGRATOR)
 @blp.response(204)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -64,7 +64,7 @@ def unsubscribe(webhook_id):
     return ""
 
 
-@blp.route("/<int:webhook_id>/deliveries", methods=["GET"])
+@blp.route("/<int(min=1, max=2147483647):webhook_id>/deliveries", methods=["GET"])
 @auth.requires(ADMIN, INTEGRATOR, AUDITOR)
 @blp.arguments(DeliveryArgs, location="query")
 @blp.response(200, DeliveryListSchema)
@@ -77,7 +77,7 @@ def deliveries(args, webhook_id):
     return {"items": rows, "total": total, "page": page, "per_page": per_page}
 
 
-@blp.route("/<int:webhook_id>/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@blp.route("/<int(min=1, max=2147483647):webhook_id>/deliveries/<int(min=1, max=2147483647):delivery_id>/retry", methods=["POST"])
 @auth.requires(ADMIN, INTEGRATOR)
 @blp.response(200, DeliverySchema)
 @blp.alt_response(404, schema=ErrorSchema)
