@@ -21,6 +21,7 @@ engine must set ``workflow.script_engine = make_script_engine(...)`` again.
 """
 import ast
 import builtins
+import copy
 import functools
 import re
 import threading
@@ -462,6 +463,19 @@ class _Policy(RestrictingNodeTransformer):
         node = super().visit_comprehension(node)
         node.ifs.append(_tick_call(node.iter))
         return node
+
+    def visit_AugAssign(self, node):
+        """``d[k] += v`` becomes ``d[k] = d[k] + v`` when ``d`` and ``k`` are plain
+        names or constants (evaluating them twice is then harmless)."""
+        target = node.target
+        simple = (ast.Name, ast.Constant, ast.Attribute)
+        if isinstance(target, ast.Subscript) and isinstance(target.value, simple) \
+                and isinstance(target.slice, simple):
+            load = copy.deepcopy(target)
+            load.ctx = ast.Load()
+            expanded = ast.Assign(targets=[target], value=ast.BinOp(left=load, op=node.op, right=node.value))
+            return self.visit(_located(expanded, node))
+        return super().visit_AugAssign(node)
 
     def visit_BinOp(self, node):
         node = self.node_contents_visit(node)

@@ -67,17 +67,18 @@ def test_benign_script_does_ordinary_data_work():
         "squares = [f * f for f in fees if f > 1]",
         "by_name = {m: len(m) for m in materials}",
         "count += 1",
+        "applicant['visits'] += 1",
         "del scratch",
         "first, *rest = sorted(fees, reverse=True)",
         "label = f'{applicant[\"name\"]}: {total:.2f} 元'",
         "due = (datetime(2026, 12, 1) + timedelta(days=5)).date().isoformat()",
         "words = ' '.join(str(x) for x in range(3)).upper()",
     ])
-    data = run_script(script, {"fees": [1, 2, 3], "materials": ["身份证"], "applicant": {"name": "张三"},
+    data = run_script(script, {"fees": [1, 2, 3], "materials": ["身份证"], "applicant": {"name": "张三", "visits": 1},
                                "count": 1, "scratch": "x"})
     assert data["total"] == 6
     assert data["materials"] == ["身份证", "营业执照副本"]
-    assert data["applicant"] == {"name": "张三", "verified": True}
+    assert data["applicant"] == {"name": "张三", "visits": 2, "verified": True}
     assert data["squares"] == [4, 9]
     assert data["by_name"] == {"身份证": 3, "营业执照副本": 6}
     assert data["count"] == 2
