@@ -31,7 +31,8 @@ def _add_demo_users(engine):
     existing = {u.name for u in engine.users.list()}
     people = list(DEMO_USERS)
     covered = {g for _, _, groups in people for g in groups}
-    lanes = sorted({lane for d in engine.repository.list("bpmn") for lane in _lanes(d.source)} - covered)
+    lanes = sorted({lane for d in engine.repository.list("bpmn")
+                    for lane in _lanes(engine.repository.source("bpmn", d.key))} - covered)
     for i, lane in enumerate(lanes, 1):
         people.append((f"clerk{i}", "clerk", [lane]))
     for name, role, groups in people:
