@@ -41,6 +41,7 @@ MAX_DEPTH = 20           # nesting of free data and of form containers
 MAX_LIST_ITEMS = 1000    # rows of a dynamic list, tags of a taglist
 TEXT_LIMITS = {"textfield": 1000, "textarea": 20000}  # when the form sets no maxLength
 OTHER_TEXT_LIMIT = 1000
+MAX_SAFE_NUMBER = 2 ** 53  # beyond it a browser's numbers lose precision
 
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "checklist", "radio",
                "select", "taglist", "datetime"}
@@ -110,15 +111,19 @@ class Input:
         self.rules = rules
         self.required = rules.get("required") is True
         self.disabled = spec.get("disabled") is True
-        # Hidden by a FEEL condition we cannot evaluate: may be absent.
-        conditional = spec.get("conditional")
-        self.conditional = isinstance(conditional, dict) and bool(conditional.get("hide"))
+        self.conditional = _hideable(spec)
         self.options = None  # None: any value (options come from data)
         self.pattern = None
         self.format = None
         self.subtype = spec.get("subtype", "date")
         self.increment = None
         self.default = spec.get("defaultValue", _MISSING)
+
+
+def _hideable(spec):
+    # Hidden by a FEEL condition we cannot evaluate: may be absent.
+    conditional = spec.get("conditional")
+    return isinstance(conditional, dict) and bool(conditional.get("hide"))
 
 
 class Container:
@@ -129,6 +134,7 @@ class Container:
         self.path = path
         self.label = _label(spec) if path else None
         self.children = children
+        self.conditional = _hideable(spec)
 
 
 def _label(spec):
@@ -381,15 +387,17 @@ def _validate_scope(nodes, data, prefix, errors):
     return cleaned
 
 
-def _collect(nodes, data, prefix, errors, known, cleaned):
+def _collect(nodes, data, prefix, errors, known, cleaned, hideable=False):
     for node in nodes:
         if isinstance(node, Container) and node.path is None:
-            _collect(node.children, data, prefix, errors, known, cleaned)
+            _collect(node.children, data, prefix, errors, known, cleaned, hideable or node.conditional)
             continue
         key = node.key if isinstance(node, Input) else node.path
         known.add(key)
         where = prefix + key
         value = data.get(key, _MISSING)
+        if value is _MISSING and (hideable or node.conditional):
+            continue  # possibly hidden; form-js leaves hidden fields out
         if isinstance(node, Container):
             cleaned[key] = _validate_container(node, value, where, errors)
             continue
@@ -398,8 +406,6 @@ def _collect(nodes, data, prefix, errors, known, cleaned):
                 errors[where] = "此项不可填写"
             continue
         if value is _MISSING:
-            if node.conditional:
-                continue  # possibly hidden; form-js leaves hidden fields out
             value = node.default if node.default is not _MISSING else EMPTY_VALUES[node.type]
         try:
             cleaned[key] = _validate_input(node, value)
@@ -497,6 +503,8 @@ def _number(node, value):
         number = decimal.Decimal(repr(value)) if isinstance(value, float) else decimal.Decimal(value)
     else:
         raise _Bad("应为数字")
+    if abs(number) > MAX_SAFE_NUMBER:
+        raise _Bad("数值超出可处理的范围")
     rules = node.rules
     if _is_number(rules.get("min")) and number < decimal.Decimal(repr(rules["min"])):
         raise _Bad(f"不能小于 {rules['min']}")
@@ -559,7 +567,7 @@ def _choices(node, value):
         if any(_same(item, other) for other in seen):
             raise _Bad("选项重复")
         seen.append(item)
-    return value
+    return list(value)
 
 
 def _datetime(node, value):

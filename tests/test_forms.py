@@ -280,6 +280,7 @@ def test_every_failing_field_is_reported_at_once(form):
     ({"copies": True}, "copies", "应为数字"),
     ({"copies": "two"}, "copies", "应为数字"),
     ({"copies": None}, "copies", "此项为必填项"),
+    ({"copies": 10 ** 16}, "copies", "数值超出可处理的范围"),
     ({"fee": -1}, "fee", "不能小于 0"),
     ({"fee": 1.255}, "fee", "最多 2 位小数"),
     ({"fee": 1.2}, "fee", "应为 0.5 的整数倍"),
@@ -475,3 +476,24 @@ def test_any_definition_parses_or_is_refused(component_list, data):
         json.dumps(form.validate(data), allow_nan=False)
     except FormInvalid:
         pass
+
+
+def test_fields_in_a_hideable_group_may_be_left_out():
+    form = Form.parse(json.dumps({"components": [
+        {"type": "checkbox", "key": "by_post"},
+        {"type": "group", "conditional": {"hide": "=not(by_post)"}, "components": [
+            {"type": "textfield", "key": "recipient", "validate": {"required": True}}]},
+        {"type": "group", "path": "parcel", "conditional": {"hide": "=not(by_post)"}, "components": [
+            {"type": "textfield", "key": "street", "validate": {"required": True}}]},
+    ]}), key_hint="k")
+    assert form.validate({}) == {"by_post": False}
+    assert errors_of(form, {"by_post": True, "recipient": "", "parcel": {}}) == {
+        "recipient": "此项为必填项", "parcel.street": "此项为必填项"}
+
+
+def test_cleaned_lists_are_copies():
+    form = Form.parse(json.dumps({"components": [
+        {"type": "taglist", "key": "tags", "defaultValue": ["a"], "values": [{"label": "A", "value": "a"}]}]}),
+        key_hint="k")
+    form.validate({})["tags"].append("b")
+    assert form.validate({}) == {"tags": ["a"]}
