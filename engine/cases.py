@@ -24,7 +24,7 @@ from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMix
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import history, spiff
+from . import history, scripting, spiff
 from .errors import InvalidInput, NotFound, NothingWaiting, ScriptError, TongbanError
 from .forms import validate_free_data
 from .identity import normalize_applicant
@@ -104,10 +104,8 @@ class Step:
                     break
         except TongbanError:
             raise
-        except SpiffWorkflowException as exc:
-            raise ScriptError(f"流程执行出错：{exc}", details=_spiff_error_details(exc)) from exc
-        except Exception as exc:  # a sandboxed script refused or failed in a way Spiff did not wrap
-            raise ScriptError(f"流程执行出错：{exc}", details={"reason": str(exc)}) from exc
+        except Exception as exc:  # what a diagram's code raised, wrapped by Spiff or not
+            raise scripting.to_script_error(exc) from exc
 
     def _did_complete(self, task):
         self.engine_tasks += 1
@@ -162,14 +160,6 @@ class Step:
                        data={"data": case.data})
         case.state = spiff.dump_state(wf)
         case.serializer_version = spiff.serializer.VERSION
-
-
-def _spiff_error_details(exc):
-    details = {"reason": str(exc)}
-    task = getattr(exc, "task", None)
-    if task is not None:
-        details["element"] = task.task_spec.bpmn_id
-    return details
 
 
 class RuntimeService:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy.exc import IntegrityError
 
-from . import spiff, timers, xmlsafe
+from . import scripting, spiff, timers, xmlsafe
 from .errors import Conflict, DefinitionInvalid, NotFound
 from .forms import Form
 from .models import Definition, Matter
@@ -107,6 +108,40 @@ class _Source:
             if prop.get("name") == "formKey" and prop.get("value"):
                 keys.add(prop.get("value"))
         return sorted(keys)
+
+
+# Where diagram code lives, and how it is compiled: every piece is checked by the
+# sandbox's compiler at deployment, so a hostile or broken diagram never gets stored.
+EXPRESSION_TAGS = {
+    f"{{{BPMN_NS}}}script": "exec",
+    f"{{{SPIFF_NS}}}preScript": "exec",
+    f"{{{SPIFF_NS}}}postScript": "exec",
+    f"{{{BPMN_NS}}}conditionExpression": "eval",
+    f"{{{BPMN_NS}}}completionCondition": "eval",
+    f"{{{BPMN_NS}}}loopCardinality": "eval",
+    f"{{{BPMN_NS}}}loopCondition": "eval",
+    f"{{{BPMN_NS}}}timeDuration": "eval",
+    f"{{{BPMN_NS}}}timeDate": "eval",
+    f"{{{BPMN_NS}}}timeCycle": "eval",
+    f"{{{SPIFF_NS}}}messagePayload": "eval",
+}
+
+
+def check_expressions(root, filename):
+    problems = {}
+    for tag, mode in EXPRESSION_TAGS.items():
+        for node in root.iter(tag):
+            source = (node.text or "").strip()
+            if not source:
+                continue
+            owner = next((a.get("id") for a in node.iterancestors() if a.get("id")), "?")
+            try:
+                scripting.compile_script(source, mode)
+            except scripting.SANDBOX_ERRORS as exc:
+                problems[f"{owner}:{etree.QName(node).localname}"] = str(exc)
+    if problems:
+        raise DefinitionInvalid("流程中的脚本或表达式不被允许或有语法错误",
+                                details={"file": filename, "expressions": problems})
 
 
 class RepositoryService:
@@ -230,6 +265,7 @@ class RepositoryService:
                 # Modeler-style timers (P5D) become expressions on a copy; the stored source stays as drawn.
                 root = copy.deepcopy(src.tree.getroot())
                 timers.normalize_timer_expressions(root)
+                check_expressions(root, src.filename)
                 parser.add_bpmn_xml(root, filename=src.filename)
         except (ValidationException, SpiffWorkflowException) as exc:
             raise DefinitionInvalid(f"文件未通过校验：{exc}", details={"reason": str(exc)}) from exc
