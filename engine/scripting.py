@@ -543,7 +543,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope = dict(self.globals)
         scope.update(external_context or {})
         scope.update((k, v) for k, v in context.items()
-                     if not k.startswith("_") and k not in self.reserved)
+                     if isinstance(k, str) and not k.startswith("_") and k not in self.reserved)
         reserved = self.reserved
 
         def defined(name):
@@ -583,7 +583,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         self._run(code, scope, "exec")
         # Top-level assignments land only if the whole script succeeded.
         updates = {k: v for k, v in scope.items()
-                   if k not in self.reserved and k not in skip and not k.startswith("_")
+                   if isinstance(k, str) and k not in self.reserved and k not in skip and not k.startswith("_")
                    and not callable(v)}
         if _weight(updates, self.limits[2]) > self.limits[2]:
             raise ScriptBudgetExceeded("脚本写入的数据过大")
