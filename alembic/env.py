@@ -4,6 +4,8 @@ from alembic import context
 
 from engine.db import Database
 from engine.models import Base
+import engine.webhooks  # noqa: F401  (their tables are part of the schema)
+import api.store  # noqa: F401
 
 target_metadata = Base.metadata
 

@@ -61,10 +61,10 @@ def cmd_deploy(engine, args):
 def cmd_serve(engine, args):
     from waitress import serve
 
-    from api import create_app
+    from api import create_app, store
 
     app = create_app(engine)
-    scheduler = Scheduler(engine).start()
+    scheduler = Scheduler(engine, chores=[(lambda: store.purge_expired(engine), 3600)]).start()
     print(f"通办 running on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=8, ident="tongban")

@@ -7,7 +7,6 @@ unexpected exception becomes a bare 500 without a stack trace.
 import logging
 
 from flask import jsonify
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as e
@@ -120,13 +119,6 @@ def handle_http(exc: HTTPException):
     return error_response(status, code, message, details, headers)
 
 
-def handle_integrity(exc):
-    """A unique key taken by a concurrent writer (e.g. the next trail seq on PostgreSQL)
-    is a lost race, not a server fault: the caller retries with fresh data."""
-    log.warning("integrity conflict: %s", exc.orig if hasattr(exc, "orig") else exc)
-    return error_response(409, e.Conflict.code, e.Conflict.message, {"reason": "concurrent change"})
-
-
 def handle_unexpected(exc):
     log.exception("unhandled error")
     return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
@@ -135,5 +127,4 @@ def handle_unexpected(exc):
 def register(app):
     app.register_error_handler(e.TongbanError, handle_tongban)
     app.register_error_handler(HTTPException, handle_http)
-    app.register_error_handler(IntegrityError, handle_integrity)
     app.register_error_handler(Exception, handle_unexpected)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.errors import Conflict
@@ -61,8 +60,8 @@ def shared_secret(engine, name="flask_secret_key"):
     try:
         with engine.db.write() as session:
             session.add(AppSetting(name=name, value=secrets.token_hex(32)))
-    except IntegrityError:
-        pass  # another process made it first: use theirs
+    except Conflict:  # another process made it first: use theirs
+        pass
     with engine.db.read() as session:
         return session.scalar(sa.select(AppSetting.value).where(AppSetting.name == name))
 
@@ -86,7 +85,7 @@ def claim_key(engine, owner, key, endpoint, digest):
             session.add(IdempotencyKey(owner=owner, key=key, endpoint=endpoint, request_hash=digest,
                                        created_at=now))
         return None
-    except IntegrityError:
+    except Conflict:  # the key exists: replay or refuse below
         pass
     with engine.db.read() as session:
         row = session.get(IdempotencyKey, (owner, key))

@@ -6,6 +6,7 @@
     engine.tasks.complete(...)        # the clerks' inbox
     engine.history.trail(case_id)     # the audit trail
     engine.management.run_due_jobs()  # due timers, for any number of workers
+    engine.webhooks.deliver_due()     # the webhook outbox
 
 No Flask here: ``api`` and ``admin`` call this, never the other way round.
 """
@@ -17,6 +18,7 @@ from .jobs import ManagementService, Scheduler
 from .tasks import TaskService
 from .timers import clock
 from .users import UserService
+from .webhooks import WebhookService
 
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
 
@@ -31,6 +33,7 @@ class Engine:
         self.history = HistoryService(self)
         self.management = ManagementService(self)
         self.users = UserService(self)
+        self.webhooks = WebhookService(self)
 
     def migrate(self):
         self.db.migrate()

@@ -162,6 +162,13 @@ class Step:
         case.serializer_version = spiff.serializer.VERSION
 
 
+def claim_version(session, case):
+    """Bump the case's version first: of two writers racing on one case the
+    second fails this check (Conflict) before it writes anything else."""
+    case.updated_at = utcnow()
+    session.flush()
+
+
 class RuntimeService:
     def __init__(self, engine):
         self.engine = engine
@@ -186,6 +193,7 @@ class RuntimeService:
         """Load a case, apply ``action(step)``, advance and save, all in one unit of work."""
         with self.engine.db.write() as session:
             case = self._case_for_update(session, case_id)
+            claim_version(session, case)
             wf = self._load(session, case)
             step = Step(self, session, case, wf, actor)
             result = action(step)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import Conflict
@@ -41,6 +42,11 @@ def _sqlite_engine(url, immediate):
     return engine
 
 
+def _is_unique_violation(exc):
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
 class Database:
     def __init__(self, url=None):
         self.url = url or database_url()
@@ -67,6 +73,11 @@ class Database:
         except StaleDataError as exc:
             session.rollback()
             raise Conflict(details={"reason": "concurrent change"}) from exc
+        except IntegrityError as exc:
+            session.rollback()
+            if _is_unique_violation(exc):  # keys only collide when two writers race
+                raise Conflict(details={"reason": "concurrent change"}) from exc
+            raise
         except BaseException:
             session.rollback()
             raise

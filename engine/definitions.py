@@ -18,10 +18,9 @@ import sqlalchemy as sa
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy.exc import IntegrityError
 
 from . import scripting, spiff, timers, xmlsafe
-from .errors import Conflict, DefinitionInvalid, NotFound
+from .errors import DefinitionInvalid, NotFound
 from .forms import Form
 from .models import Definition, Matter
 
@@ -162,12 +161,8 @@ class RepositoryService:
             if len(data) > MAX_FILE_BYTES:
                 raise DefinitionInvalid("文件过大", details={"file": filename, "max_bytes": MAX_FILE_BYTES})
             sources.append(_Source(filename, _text(data), kind_of(filename)))
-        try:
-            with self.engine.db.write() as session:
-                results = self._deploy(session, sources, deployed_by)
-        except IntegrityError as exc:
-            raise Conflict("另一部署正在进行，请重试", details={"reason": "version taken"}) from exc
-        return results
+        with self.engine.db.write() as session:  # a racing deployment of the same key gets Conflict
+            return self._deploy(session, sources, deployed_by)
 
     def deploy_paths(self, paths, deployed_by=None):
         files = []
@@ -372,7 +367,7 @@ class RepositoryService:
         d = self.get(session, "form", key, version) if version else self.latest(session, "form", key)
         cached = self._forms.get(d.id)
         if cached is None:
-            cached = Form.parse(session.scalar(sa.select(Definition.source).where(Definition.id == d.id)))
+            cached = Form.parse(session.scalar(sa.select(Definition.source).where(Definition.id == d.id)), key_hint=d.key)
             with self._lock:
                 self._forms[d.id] = cached
         return cached, d.version

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from SpiffWorkflow.util.task import TaskState
 
 from . import history
-from .cases import Actor
+from .cases import Actor, claim_version
 from .errors import Conflict, Forbidden, NotFound, TaskNotReady
 from .forms import validate_free_data
 from .models import Case, HumanTask, utcnow
@@ -92,10 +92,10 @@ class TaskService:
             if not may_work(actor, row):
                 raise Forbidden("您不在该任务的办理组", details={"task_id": task_id, "lane": row.lane})
             case = session.get(Case, row.case_id)
+            claim_version(session, case)
             row.assignee, row.claimed_at = actor.name, utcnow()
             history.append(session, case, history.TASK_CLAIMED, actor=actor.name, task_id=row.id,
                            element_id=row.element_id, data={"name": row.name})
-            case.updated_at = utcnow()  # bumps the case version: racing claims conflict
             return row
 
     def unclaim(self, task_id, actor: Actor):
@@ -106,11 +106,11 @@ class TaskService:
             if row.assignee != actor.name and not actor.is_admin:
                 raise Forbidden("只能退回自己签收的任务", details={"task_id": task_id, "assignee": row.assignee})
             case = session.get(Case, row.case_id)
+            claim_version(session, case)
             previous = row.assignee
             row.assignee, row.claimed_at = None, None
             history.append(session, case, history.TASK_UNCLAIMED, actor=actor.name, task_id=row.id,
                            element_id=row.element_id, data={"name": row.name, "previous_assignee": previous})
-            case.updated_at = utcnow()
             return row
 
     def complete(self, task_id, actor: Actor, data=None):

@@ -18,7 +18,7 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks",
 
 
 def service():
-    return WebhookService(engine())
+    return engine().webhooks
 
 
 def owner_filter():
