@@ -2,10 +2,12 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from engine.models import Definition
+
 from .. import auth, idempotency, queries
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
-from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, ErrorSchema, EventSchema,
-                       MessageSchema, TrailArgs, TrailSchema)
+from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
+                       EventSchema, MessageSchema, TrailArgs, TrailSchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -61,6 +63,19 @@ def trail(args, case_id):
     queries.visible_case(engine(), g.actor, case_id)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
     return {"case_id": case_id, "events": events}
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])
+@auth.requires(*READERS)
+@blp.response(200, DefinitionSourceSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def diagram(case_id):
+    """办件所用流程版本的 BPMN 源文件（能看到办件的人都能看到它的流程图）"""
+    case = queries.visible_case(engine(), g.actor, case_id)
+    with engine().db.read() as session:
+        d = session.get(Definition, case.definition_id)
+        return {"kind": d.kind, "key": d.key, "version": d.version, "name": d.name,
+                "deployed_at": d.deployed_at, "deployed_by": d.deployed_by, "source": d.source}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/messages", methods=["POST"])

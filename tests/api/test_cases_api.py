@@ -139,3 +139,13 @@ def test_message_reaches_the_waiting_case_and_nothing_waiting_is_409(as_):
     assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
     types = [e["type"] for e in portal("GET", f"/api/v1/cases/{case['id']}/trail").get_json()["events"]]
     assert types.count("message_received") == 1
+
+
+def test_whoever_sees_a_case_sees_its_diagram(as_):
+    case = start_case(as_)
+    r = as_("window")("GET", f"/api/v1/cases/{case['id']}/diagram")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert (body["key"], body["version"]) == ("no_criminal_record", 1) and "<bpmn:process" in body["source"]
+    assert as_("window")("GET", "/api/v1/definitions/bpmn/no_criminal_record").status_code == 403
+    assert as_("auditor")("GET", f"/api/v1/cases/{case['id']}/diagram").status_code == 200

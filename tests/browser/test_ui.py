@@ -216,3 +216,11 @@ SMALL_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
   </bpmndi:BPMNDiagram>
 </bpmn:definitions>
 """
+
+
+def test_a_clerk_sees_the_diagram_of_a_case_in_their_group(page, people):
+    case = start_case(people)
+    accept(people, case.id)
+    login(page, "police")
+    page.goto(f"/cases/{case.id}")
+    expect(page.locator('#diagram .djs-element[data-element-id="review"]')).to_have_class(re.compile(r"\btb-ready\b"))

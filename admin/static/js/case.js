@@ -2,7 +2,7 @@
 // with a step-by-step replay over the trail events (审计回放).
 import { get } from "./api.js";
 import { renderData } from "./data.js";
-import { definitionXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
+import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
 import { applicantText, el, formatTime, matterNames, requireSession, scriptData, showError, start, STATUS_NAMES,
   TASK_STATE_NAMES } from "./ui.js";
 
@@ -23,12 +23,11 @@ start(async () => {
   renderTrail();
   setUpReplay();
   try {
-    const xml = await definitionXml(info.definition.key, info.definition.version);
-    viewer = await showDiagram(document.getElementById("diagram"), xml);
+    viewer = await showDiagram(document.getElementById("diagram"), await caseXml(caseId));
   } catch (error) {
-    const text = error.status === 403 ? "您的角色无权查看流程图，轨迹与数据见下方。" : `流程图无法显示：${error.message}`;
-    document.getElementById("diagram").replaceChildren(el("p", { class: "diagram-note" }, text));
-    if (error.status !== 403) throw error;
+    document.getElementById("diagram").replaceChildren(
+      el("p", { class: "diagram-note" }, `流程图无法显示：${error.message}`));
+    throw error;
   }
   go(events.length);
 });

@@ -8,6 +8,11 @@ export async function definitionXml(key, version) {
   return definition.source;
 }
 
+// The diagram of the version a case runs on; whoever may see the case may see it.
+export async function caseXml(caseId) {
+  return (await get(`/cases/${caseId}/diagram`)).source;
+}
+
 export async function showDiagram(container, xml) {
   const viewer = new window.BpmnJS({ container });
   await viewer.importXML(xml);
