@@ -9,7 +9,7 @@ from engine.db import ROOT
 from engine.errors import TongbanError
 
 # Demo people for `init --demo`: (name, role, groups). Every lane of the deployed
-# processes that nobody here covers gets a clerk of its own as well.
+# processes that nobody here covers gets a clerk named after the lane.
 DEMO_USERS = [
     ("admin", "admin", []),
     ("analyst", "analyst", []),
@@ -33,8 +33,7 @@ def _add_demo_users(engine):
     covered = {g for _, _, groups in people for g in groups}
     lanes = sorted({lane for d in engine.repository.list("bpmn")
                     for lane in _lanes(engine.repository.source("bpmn", d.key))} - covered)
-    for i, lane in enumerate(lanes, 1):
-        people.append((f"clerk{i}", "clerk", [lane]))
+    people += [(lane, "clerk", [lane]) for lane in lanes]
     for name, role, groups in people:
         if name not in existing:
             engine.users.add(name, role, groups=groups, password=name)
