@@ -91,6 +91,12 @@ def cmd_user_add(engine, args):
 
 
 def cmd_token(engine, args):
+    if args.revoke:
+        for row in engine.users.tokens(args.name):
+            if row.revoked_at is None:
+                engine.users.revoke_token_id(row.id)
+                print(f"令牌 #{row.id} 已吊销", file=sys.stderr)
+        return
     print(engine.users.issue_token(args.name, days=args.days))
 
 
@@ -123,9 +129,10 @@ def build_parser():
     a.add_argument("--password")
     a.set_defaults(func=cmd_user_add)
 
-    s = sub.add_parser("token", help="print a new API bearer token for a user")
+    s = sub.add_parser("token", help="print a new API bearer token for a user (or --revoke them all)")
     s.add_argument("name")
     s.add_argument("--days", type=int, default=90, help="validity in days (0: no expiry)")
+    s.add_argument("--revoke", action="store_true", help="revoke all of the user's tokens instead")
     s.set_defaults(func=cmd_token)
     return p
 

@@ -46,6 +46,33 @@ class WhoSchema(Schema):
     auth = fields.String(metadata={"enum": ["session", "token"]})
 
 
+# ---- tokens ------------------------------------------------------------------------
+
+class TokenArgs(Schema):
+    user = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "管理员可查看他人的令牌"})
+
+
+class TokenCreateSchema(Schema):
+    user = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "默认本人；管理员可为他人创建"})
+    days = fields.Integer(load_default=90, validate=validate.Range(min=0, max=3650),
+                          metadata={"description": "有效天数；0 表示不过期"})
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenSchema))
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(metadata={"description": "令牌明文，只返回这一次"})
+
+
 # ---- definitions -------------------------------------------------------------------
 
 class DefinitionArgs(Schema):

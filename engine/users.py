@@ -82,12 +82,39 @@ class UserService:
             return actor_of(user)
 
     def issue_token(self, name, days=DEFAULT_TOKEN_DAYS):
+        """A new bearer token for ``name``; returns the token text (shown once)."""
+        return self.create_token(name, days)[0]
+
+    def create_token(self, name, days=DEFAULT_TOKEN_DAYS):
+        """Returns (token text, its row); only the row is kept."""
+        if days is not None and not 0 <= days <= 3650:
+            raise InvalidInput("有效天数应在 0–3650 之间（0 表示不过期）", details={"days": days})
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         with self.engine.db.write() as session:
             user = self._get(session, name)
-            session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
-                                 expires_at=utcnow() + timedelta(days=days) if days else None))
-        return token
+            row = ApiToken(user_id=user.id, token_hash=hash_token(token),
+                           expires_at=utcnow() + timedelta(days=days) if days else None)
+            session.add(row)
+            session.flush()
+            return token, row
+
+    def tokens(self, name=None):
+        """Token rows (never the tokens) of one user, or of everyone."""
+        with self.engine.db.read() as session:
+            q = sa.select(ApiToken).order_by(ApiToken.id)
+            if name is not None:
+                q = q.where(ApiToken.user_id == self._get(session, name).id)
+            return session.scalars(q).all()
+
+    def revoke_token_id(self, token_id, name=None):
+        """Revoke a token by its id; with ``name``, only if it is that user's."""
+        with self.engine.db.write() as session:
+            row = session.get(ApiToken, token_id)
+            if row is None or (name is not None and row.user.name != name):
+                raise NotFound("令牌不存在", details={"token_id": token_id})
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+            return row
 
     def verify_token(self, token):
         if not token or not token.startswith(TOKEN_PREFIX):

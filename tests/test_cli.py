@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from engine.errors import Unauthenticated
+
 from .conftest import ROOT, diagram
 
 
@@ -38,6 +40,9 @@ def test_init_deploy_users_and_tokens(engine, database_url):
     token = tongban(database_url, "token", "li").stdout.strip()
     assert "\n" not in token and token.startswith("tb_")
     assert engine.users.verify_token(token).name == "li"
+    tongban(database_url, "token", "li", "--revoke")
+    with pytest.raises(Unauthenticated):
+        engine.users.verify_token(token)
 
 
 def test_errors_are_reported_in_plain_words(engine, database_url, tmp_path):

@@ -39,6 +39,6 @@ def who_am_i():
 def log_out():
     """退出登录（浏览器会话；需带 X-CSRF-Token）"""
     if g.auth != "session":
-        raise InvalidInput("令牌认证无需退出；吊销令牌请用 tongban 命令", code="not_a_session")
+        raise InvalidInput("令牌认证无需退出；吊销令牌请用 DELETE /api/v1/tokens/{id}", code="not_a_session")
     auth.log_out()
     return ""

@@ -107,3 +107,20 @@ def test_anonymous_failures_are_rate_limited(deployed, tokens):
     codes = [client.get("/api/v1/cases", headers={"Authorization": "Bearer tb_guess"}).status_code
              for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_tokens_over_the_api_are_shown_once_expire_and_revoke(client, as_):
+    window = as_("window")
+    r = window("POST", "/api/v1/tokens", json={"days": 1})
+    assert r.status_code == 201
+    new = r.get_json()
+    assert new["token"].startswith("tb_") and new["expires_at"]
+    bearer = {"Authorization": f"Bearer {new['token']}"}
+    assert client.get("/api/v1/session", headers=bearer).get_json()["user"] == "window"
+    listed = window("GET", "/api/v1/tokens").get_json()["items"]
+    assert new["id"] in [t["id"] for t in listed] and all("token" not in t for t in listed)
+    assert as_("police")("DELETE", f"/api/v1/tokens/{new['id']}").status_code == 404
+    assert window("DELETE", f"/api/v1/tokens/{new['id']}").status_code == 204
+    assert client.get("/api/v1/session", headers=bearer).status_code == 401
+    assert window("POST", "/api/v1/tokens", json={"user": "police"}).status_code == 403
+    assert as_("admin")("POST", "/api/v1/tokens", json={"user": "police", "days": 0}).get_json()["expires_at"] is None

@@ -35,6 +35,12 @@ def delivery_of_portal(as_):
     return hook, items[0]
 
 
+def token_of_window(as_):
+    r = as_("window")("POST", "/api/v1/tokens", json={"days": 1})
+    assert r.status_code == 201
+    return r.get_json()["id"]
+
+
 def upload():
     path = ROOT / "forms" / "no_criminal_record_deliver.form"
     return {"data": {"file": (path.open("rb"), path.name)}, "content_type": "multipart/form-data"}
@@ -44,6 +50,12 @@ def upload():
 ALL_200 = {u: 200 for u in USERS}
 MATRIX = [
     ("who am i", lambda a: ("GET", "/api/v1/session", None, {}), ALL_200),
+    ("my tokens", lambda a: ("GET", "/api/v1/tokens", None, {}), ALL_200),
+    ("new token", lambda a: ("POST", "/api/v1/tokens", {"days": 1}, {}), {u: 201 for u in USERS}),
+    ("someone's tokens", lambda a: ("GET", "/api/v1/tokens?user=window", None, {}),
+     {"admin": 200, "window": 200}),
+    ("revoke a token", lambda a: ("DELETE", f"/api/v1/tokens/{token_of_window(a)}", None, {}),
+     {"admin": 204, "window": 204, **{u: 404 for u in USERS if u not in ("admin", "window")}}),
     ("list definitions", lambda a: ("GET", "/api/v1/definitions", None, {}), ALL_200),
     ("deploy", lambda a: ("POST", "/api/v1/definitions", None, upload()), {"admin": 200, "analyst": 200}),
     ("definition source", lambda a: ("GET", "/api/v1/definitions/bpmn/no_criminal_record", None, {}),
@@ -57,6 +69,8 @@ MATRIX = [
     ("get case", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
     ("trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/trail", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
+    ("case diagram", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/diagram", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
      {"admin": 409, "portal": 409, "hotline": 404}),
