@@ -1,5 +1,6 @@
 """The `tongban` command: the composition root of engine, API, web UI and scheduler."""
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ def cmd_init(engine, args):
     _print_deployed(engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init"))
     if args.demo:
         _add_demo_users(engine)
+        _start_demo_cases(engine)
 
 
 def _add_demo_users(engine):
@@ -38,6 +40,26 @@ def _add_demo_users(engine):
         if name not in existing:
             engine.users.add(name, role, groups=groups, password=name)
         print(f"演示用户 {name:10} 角色 {role:10} 密码 {name:10} 组 {','.join(groups)}")
+
+
+def _start_demo_cases(engine):
+    """Replay processes/demo-cases.json once, so that the inboxes have work."""
+    from engine import Actor
+
+    if engine.runtime.count() > 0:
+        return
+    demo = json.loads((ROOT / "processes" / "demo-cases.json").read_text(encoding="utf-8"))
+    admin = Actor("admin", "admin")
+    portal = Actor("portal", "integrator")
+    for entry in demo["cases"]:
+        case = engine.runtime.start(entry["process"], entry["applicant"], entry.get("data"), portal)
+        for step in entry["steps"]:
+            if "message" in step:
+                engine.runtime.send_message(case.id, step["message"], step.get("data"), portal)
+                continue
+            task = next(t for t in engine.tasks.for_case(case.id) if t.element_id == step["task"])
+            engine.tasks.complete(task.id, admin, step["data"])
+        print(f"演示办件 {case.number} {entry['process']}")
 
 
 def _lanes(source):

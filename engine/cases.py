@@ -201,6 +201,13 @@ class RuntimeService:
             step.finish()
             return case, result
 
+    def count(self, status=None):
+        with self.engine.db.read() as session:
+            q = sa.select(sa.func.count()).select_from(Case)
+            if status:
+                q = q.where(Case.status == status)
+            return session.scalar(q)
+
     # ---- starting ---------------------------------------------------------
 
     def start(self, process_key, applicant, data=None, actor=SYSTEM):
