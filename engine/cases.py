@@ -195,10 +195,11 @@ class RuntimeService:
             case = self._case_for_update(session, case_id)
             claim_version(session, case)
             wf = self._load(session, case)
-            step = Step(self, session, case, wf, actor)
-            result = action(step)
-            step.advance()
-            step.finish()
+            with session.no_autoflush:  # one flush at commit, not one per query
+                step = Step(self, session, case, wf, actor)
+                result = action(step)
+                step.advance()
+                step.finish()
             return case, result
 
     def count(self, status=None):
@@ -231,11 +232,12 @@ class RuntimeService:
             start_data = {**data, "case_number": case.number, "applicant": applicant}
             for task in wf.get_tasks(state=TaskState.READY):
                 task.data.update(start_data)
-            step = Step(self, session, case, wf, actor)
-            step.event(history.CASE_STARTED, data={
-                "process": process_key, "version": definition.version, "applicant": applicant, "data": data})
-            step.advance()
-            step.finish()
+            with session.no_autoflush:
+                step = Step(self, session, case, wf, actor)
+                step.event(history.CASE_STARTED, data={
+                    "process": process_key, "version": definition.version, "applicant": applicant, "data": data})
+                step.advance()
+                step.finish()
             return case
 
     def _validate_start_data(self, session, spec, data):
@@ -287,8 +289,10 @@ class RuntimeService:
 
     def _sync_human_tasks(self, step):
         session, case, wf = step.session, step.case, step.wf
+        # Filtered again in Python: a row completed in this unit of work is not flushed yet.
         rows = {r.spiff_task_id: r for r in session.scalars(
-            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))}
+            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))
+            if r.state == "READY"}
         ready = {str(t.id): t for t in all_tasks(wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():
             if spiff_id not in ready:
@@ -296,6 +300,7 @@ class RuntimeService:
                 row.completed_at = utcnow()
                 step.event(history.TASK_CANCELLED, actor=None, task_id=row.id, element_id=row.element_id,
                            data={"name": row.name, "lane": row.lane})
+        new_rows = []
         for spiff_id, task in ready.items():
             if spiff_id in rows:
                 continue
@@ -304,13 +309,15 @@ class RuntimeService:
             form_version = None
             if form_key:
                 _, form_version = self.engine.repository.form(session, form_key)
-            row = HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
-                            name=element_name(spec), lane=spec.lane, form_key=form_key,
-                            form_version=form_version, state="READY", created_at=utcnow())
-            session.add(row)
-            session.flush()
+            new_rows.append(HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
+                                      name=element_name(spec), lane=spec.lane, form_key=form_key,
+                                      form_version=form_version, state="READY", created_at=utcnow()))
+        if new_rows:
+            session.add_all(new_rows)
+            session.flush()  # the rows' ids go into their trail events
+        for row in new_rows:
             step.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
-                       data={"name": row.name, "lane": row.lane, "form": form_key})
+                       data={"name": row.name, "lane": row.lane, "form": row.form_key})
 
     def _sync_jobs(self, step):
         session, case, wf = step.session, step.case, step.wf

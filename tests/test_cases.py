@@ -66,6 +66,11 @@ def test_happy_path_completes_and_the_trail_tells_the_story(deployed):
     assert [(e.element_id, e.actor) for e in completed] == [("accept", "window"), ("review", "police"),
                                                             ("deliver", "window")]
     assert completed[1].data["submitted"]["decision"] == "approve"
+    rows = deployed.tasks.for_case(case.id, states=None)
+    assert [(t.element_id, t.state, t.completed_by) for t in rows] == [
+        ("accept", "COMPLETED", "window"), ("review", "COMPLETED", "police"), ("deliver", "COMPLETED", "window")]
+    with deployed.db.read() as s:
+        assert "spec" not in s.get(Case, case.id).state  # the spec is stored once per version, not per case
     gateways = [e for e in events if e.type == "gateway_passed"]
     assert gateways and all(g.data["taken"] for g in gateways)
     assert "task_claimed" in types
