@@ -79,9 +79,16 @@ def cmd_deploy(engine, args):
     _print_deployed(engine.repository.deploy_paths(args.paths, deployed_by="cli"))
 
 
+def _require_schema(engine):
+    if not engine.db.is_current():
+        raise TongbanError("数据库尚未初始化或版本过旧：请先运行 tongban init", code="schema_outdated",
+                           details={"database": engine.db.engine.url.render_as_string(hide_password=True)})
+
+
 def cmd_serve(engine, args):
     from waitress import serve
 
+    _require_schema(engine)
     from api import create_app, store
 
     app = create_app(engine)
@@ -96,6 +103,7 @@ def cmd_serve(engine, args):
 def cmd_worker(engine, args):
     import time
 
+    _require_schema(engine)
     scheduler = Scheduler(engine).start()
     print(f"worker {engine.management.worker} polling due timers", flush=True)
     try:

@@ -343,14 +343,12 @@ class RuntimeService:
 
 
 def _timer_due(task):
+    """When a waiting timer falls due: Spiff keeps a date (time/duration timers,
+    once evaluated) or a cycle's next occurrence in the task's internal data."""
     value = task._get_internal_data("event_value")
-    if value is None:
-        return None
-    if isinstance(value, dict):  # cycle timers keep their next occurrence
+    if isinstance(value, dict):
         value = value.get("next")
-    try:
-        return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        # A duration or week date still in its unparsed form.
-        parsed = TimerEventDefinition.parse_time_or_duration(value)
-        return parsed if isinstance(parsed, datetime) else None
+    if not isinstance(value, str):
+        return None
+    due = TimerEventDefinition.parse_time_or_duration(value)
+    return due if isinstance(due, datetime) else None

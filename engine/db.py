@@ -103,6 +103,15 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def is_current(self):
+        """True if the schema is at the newest Alembic revision."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory(str(ROOT / "alembic")).get_current_head()
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision() == head
+
     def dispose(self):
         self.engine.dispose()
         if self.read_engine is not self.engine:

@@ -49,6 +49,11 @@ def test_init_deploy_users_and_tokens(engine, database_url):
         engine.users.verify_token(token)
 
 
+def test_serve_refuses_an_uninitialised_database(tmp_path):
+    proc = tongban(f"sqlite:///{tmp_path}/empty.sqlite", "serve", "--port", "0", check=False)
+    assert proc.returncode == 2 and "tongban init" in proc.stderr
+
+
 def test_errors_are_reported_in_plain_words(engine, database_url, tmp_path):
     tongban(database_url, "init")
     bad = tmp_path / "bad.bpmn"
