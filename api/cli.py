@@ -3,21 +3,12 @@ import argparse
 import json
 import logging
 import sys
-from pathlib import Path
 
 from engine import Engine, Scheduler
 from engine.db import ROOT
 from engine.errors import TongbanError
 
-# Demo people for `init --demo`: (name, role, groups). Every lane of the deployed
-# processes that nobody here covers gets a clerk named after the lane.
-DEMO_USERS = [
-    ("admin", "admin", []),
-    ("analyst", "analyst", []),
-    ("auditor", "auditor", []),
-    ("portal", "integrator", []),
-    ("window", "clerk", ["综合受理窗口"]),
-]
+DEMO = ROOT / "processes" / "demo.json"
 
 
 def cmd_init(engine, args):
@@ -25,13 +16,14 @@ def cmd_init(engine, args):
     print("数据库已迁移到最新版本")
     _print_deployed(engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init"))
     if args.demo:
-        _add_demo_users(engine)
-        _start_demo_cases(engine)
+        demo = json.loads(DEMO.read_text(encoding="utf-8"))
+        _add_demo_users(engine, demo)
+        _start_demo_cases(engine, demo)
 
 
-def _add_demo_users(engine):
+def _add_demo_users(engine, demo):
     existing = {u.name for u in engine.users.list()}
-    people = list(DEMO_USERS)
+    people = [(u["name"], u["role"], u["groups"]) for u in demo["users"]]
     covered = {g for _, _, groups in people for g in groups}
     lanes = sorted({lane for d in engine.repository.list("bpmn")
                     for lane in _lanes(engine.repository.source("bpmn", d.key))} - covered)
@@ -42,13 +34,12 @@ def _add_demo_users(engine):
         print(f"演示用户 {name:10} 角色 {role:10} 密码 {name:10} 组 {','.join(groups)}")
 
 
-def _start_demo_cases(engine):
-    """Replay processes/demo-cases.json once, so that the inboxes have work."""
+def _start_demo_cases(engine, demo):
+    """Start the demo cases once, so that the inboxes have work."""
     from engine import Actor
 
     if engine.runtime.count() > 0:
         return
-    demo = json.loads((ROOT / "processes" / "demo-cases.json").read_text(encoding="utf-8"))
     admin = Actor("admin", "admin")
     portal = Actor("portal", "integrator")
     for entry in demo["cases"]:

@@ -13,7 +13,6 @@ The flow is processes/no_criminal_record.bpmn: 受理 → 审查 → 出件, thr
 Prints cases/s and each variant's ratio to raw in-memory.
 """
 import argparse
-import json
 import os
 import sqlite3
 import sys

@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from .errors import Conflict, TongbanError
-from .models import Job, utcnow
+from .models import Job
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from engine import Actor
 from engine.errors import FormInvalid, NothingWaiting
 from engine.models import Case, Job
 
-from .conftest import ROOT, diagram
+from .conftest import diagram
 
 ADMIN = Actor("admin", "admin")
 PERSON = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}

@@ -1,5 +1,4 @@
 """Bad input loses nothing: hostile scripts, crashes mid-step, timers from several workers."""
-import os
 import subprocess
 import sys
 import textwrap

@@ -7,7 +7,7 @@ from engine.models import Definition
 from .. import auth, idempotency, queries
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       EventSchema, MessageSchema, TrailArgs, TrailSchema)
+                       MessageSchema, TrailArgs, TrailSchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")

@@ -6,7 +6,7 @@ from engine.errors import Forbidden
 
 from .. import auth
 from ..auth import ADMIN, engine
-from ..schemas import ErrorSchema, NewTokenSchema, TokenArgs, TokenCreateSchema, TokenListSchema, TokenSchema
+from ..schemas import ErrorSchema, NewTokenSchema, TokenArgs, TokenCreateSchema, TokenListSchema
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
                 description="API 令牌：只保存哈希；创建时明文只返回一次；可过期、可吊销")

@@ -6,7 +6,7 @@ sees every case. Auditors read every subscription, never change one.
 from flask import g
 from flask_smorest import Blueprint
 
-from engine.webhooks import SCOPE_ALL, SCOPE_OWN, WebhookService
+from engine.webhooks import SCOPE_ALL, SCOPE_OWN
 
 from .. import auth
 from ..auth import ADMIN, AUDITOR, INTEGRATOR, engine

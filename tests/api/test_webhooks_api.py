@@ -12,7 +12,7 @@ import pytest
 
 from engine import webhooks
 
-from .conftest import APPLICANT, open_task, start_case
+from .conftest import open_task, start_case
 
 
 class Receiver:
