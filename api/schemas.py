@@ -73,6 +73,22 @@ class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "令牌明文，只返回这一次"})
 
 
+# ---- jobs --------------------------------------------------------------------------
+
+class JobSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    kind = fields.String()
+    element_id = fields.String()
+    due_at = fields.DateTime()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+
+
+class JobListSchema(Schema):
+    items = fields.List(fields.Nested(JobSchema))
+
+
 # ---- definitions -------------------------------------------------------------------
 
 class DefinitionArgs(Schema):

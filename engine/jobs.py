@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .errors import Conflict, TongbanError
+from .errors import Conflict, NotFound, TongbanError
 from .models import Job
 
 log = logging.getLogger(__name__)
@@ -82,8 +82,10 @@ class ManagementService:
     def retry(self, job_id):
         with self.engine.db.write() as session:
             job = session.get(Job, job_id)
-            if job is not None:
-                job.attempts, job.last_error, job.locked_until, job.locked_by = 0, None, None, None
+            if job is None:
+                raise NotFound("作业不存在", details={"job_id": job_id})
+            job.attempts, job.last_error, job.locked_until, job.locked_by = 0, None, None, None
+            return job
 
 
 class Scheduler:

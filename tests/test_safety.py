@@ -207,3 +207,19 @@ def test_several_workers_never_fire_one_timer_twice(database_url, deployed):
         assert len(fired) == 1
         with deployed.db.read() as s:
             assert s.get(Case, case_id).status == "completed"
+
+
+def test_a_failing_timer_path_is_kept_with_its_reason_and_can_be_retried(engine):
+    source = timer_on_task("fragile", "PT1H").replace('outcome = "expired"', "outcome = 1 / 0")
+    engine.repository.deploy([("fragile.bpmn", source)])
+    case = engine.runtime.start("fragile", PERSON)
+    before = state_of(engine, case.id)
+    engine.clock.travel(timedelta(hours=2))
+    assert engine.management.run_due_jobs() == 1
+    [job] = engine.management.failed_jobs()
+    assert job.case_id == case.id and job.attempts == 1 and "ZeroDivisionError" in job.last_error
+    assert state_of(engine, case.id) == before           # the case is untouched
+    assert engine.management.run_due_jobs() == 0          # backing off
+    engine.management.retry(job.id)
+    assert engine.management.run_due_jobs() == 1
+    assert engine.management.failed_jobs()[0].attempts == 1
