@@ -180,8 +180,16 @@ class TaskBriefSchema(Schema):
     assignee = fields.String(allow_none=True)
 
 
+class TaskCaseSchema(Schema):
+    number = fields.String()
+    process = fields.String(attribute="process_key")
+    applicant_name = fields.String()
+    status = fields.String(metadata={"enum": list(CASE_STATUSES)})
+
+
 class TaskSchema(TaskBriefSchema):
     case_id = fields.Integer()
+    case = fields.Nested(TaskCaseSchema, metadata={"description": "所属办件的编号、事项与申请人"})
     element_id = fields.String()
     form_key = fields.String(allow_none=True)
     form_version = fields.Integer(allow_none=True)

@@ -125,6 +125,9 @@ class HumanTask(Base):
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
     due_at: Mapped[datetime | None]
 
+    # Inbox rows show their case's number and applicant: loaded in the same query.
+    case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
+
 
 class CaseEvent(Base):
     """Append-only trail of a case (全程留痕). Never updated, never deleted."""

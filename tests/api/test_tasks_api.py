@@ -115,3 +115,10 @@ def test_two_clerks_completing_one_task_at_once_one_wins(deployed, app, tokens):
     trail = client.get(f"/api/v1/cases/{case['id']}/trail",
                        headers={"Authorization": f"Bearer {tokens['portal']}"}).get_json()["events"]
     assert [e["type"] for e in trail].count("task_completed") == 1
+
+
+def test_inbox_items_name_their_case(as_):
+    case = start_case(as_)
+    [item] = [t for t in as_("window")("GET", "/api/v1/tasks").get_json()["items"] if t["case_id"] == case["id"]]
+    assert item["case"] == {"number": case["number"], "process": "no_criminal_record",
+                            "applicant_name": "张三", "status": "running"}

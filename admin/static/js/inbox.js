@@ -1,6 +1,6 @@
 // 待办: the READY tasks of my groups and my own; claim, unclaim, open.
 import { get, post } from "./api.js";
-import { applicantText, el, flash, matterNames, formatTime, requireSession, showError, start } from "./ui.js";
+import { el, flash, matterNames, formatTime, requireSession, showError, start } from "./ui.js";
 
 let session;
 
@@ -13,17 +13,10 @@ start(async () => {
 async function load() {
   const page = await get("/tasks", { per_page: 100 });
   const items = page.items || [];
-  const [cases, names] = await Promise.all([casesOf(items), matterNames()]);
+  const names = await matterNames();
   const body = document.querySelector("#inbox tbody");
-  body.replaceChildren(...items.map((task) => row(task, cases.get(task.case_id), names)));
+  body.replaceChildren(...items.map((task) => row(task, task.case, names)));
   document.getElementById("empty").hidden = items.length > 0;
-}
-
-// Tasks name their case only by id; the clerk wants its number and applicant.
-async function casesOf(tasks) {
-  const ids = [...new Set(tasks.map((t) => t.case_id))];
-  const found = await Promise.all(ids.map((id) => get(`/cases/${id}`).catch(() => null)));
-  return new Map(found.filter(Boolean).map((c) => [c.id, c]));
 }
 
 function row(task, info, names) {
@@ -33,7 +26,7 @@ function row(task, info, names) {
   if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
   else if (mine) actions.append(actionButton("退回", task, "unclaim"));
   const caseLabel = info?.number || `#${task.case_id}`;
-  const caseSub = [names.get(info?.process) || info?.process, applicantText(info?.applicant)].filter(Boolean).join(" · ");
+  const caseSub = [names.get(info?.process) || info?.process, info?.applicant_name].filter(Boolean).join(" · ");
   return el("tr", { dataset: { taskId: task.id } },
     el("td", {}, el("a", { href: `/tasks/${task.id}` }, task.name || task.element_id || "任务")),
     el("td", {}, el("a", { href: `/cases/${task.case_id}` }, caseLabel),
