@@ -12,8 +12,7 @@ from functools import wraps
 
 from flask import current_app, g, request, session
 
-from engine.errors import Forbidden, NotFound, Unauthenticated
-from engine.users import actor_of
+from engine.errors import Forbidden, Unauthenticated
 
 from . import store
 from .errors import RateLimited
@@ -51,22 +50,20 @@ def _from_token(header):
 
 
 def _from_session():
-    name = session.get("user")
-    if not name:
+    sid = session.get("sid")
+    if not sid:
         raise Unauthenticated()
     try:
-        user = engine().users.get(name)
-    except NotFound:
-        user = None
-    if user is None or not user.active:
+        actor = engine().users.session_actor(sid)
+    except Unauthenticated:
         session.clear()
-        raise Unauthenticated("登录已失效，请重新登录")
+        raise
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
             raise Forbidden("缺少或错误的 CSRF 令牌", code="csrf_failed",
                             details={"header": CSRF_HEADER})
-    return actor_of(user)
+    return actor
 
 
 def authenticate():
@@ -115,10 +112,12 @@ def log_in(name, password):
     actor = engine().users.authenticate(name, password)
     session.clear()
     session.permanent = True
-    session["user"] = actor.name
+    session["sid"] = engine().users.open_session(actor.name)
     session["csrf"] = secrets.token_urlsafe(32)
     return who(actor, "session")
 
 
 def log_out():
+    """Ends the session on the server too: a copied cookie stops working."""
+    engine().users.close_session(session.get("sid"))
     session.clear()

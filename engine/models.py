@@ -188,6 +188,19 @@ class UserGroup(Base):
     group_name: Mapped[str] = mapped_column(sa.String(200), primary_key=True, index=True)
 
 
+class WebSession(Base):
+    """A browser session; the cookie carries its id, only the SHA-256 is stored."""
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class ApiToken(Base):
     """Bearer tokens; only the SHA-256 of the token is stored."""
     __tablename__ = "api_token"

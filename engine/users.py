@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .cases import Actor
 from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import ApiToken, User, UserGroup, utcnow
+from .models import ApiToken, User, UserGroup, WebSession, utcnow
 
 ROLES = ("admin", "analyst", "clerk", "auditor", "integrator")
 TOKEN_PREFIX = "tb_"
@@ -125,6 +125,30 @@ class UserService:
             if row is None or row.revoked_at or (row.expires_at and row.expires_at < now) or not row.user.active:
                 raise Unauthenticated("令牌无效或已过期")
             return actor_of(row.user)
+
+    # ---- browser sessions: revocable on the server, unlike a bare signed cookie ----
+
+    def open_session(self, name, hours=8):
+        """A new session id for ``name`` (goes into the signed cookie)."""
+        sid = secrets.token_urlsafe(32)
+        with self.engine.db.write() as session:
+            user = self._get(session, name)
+            session.add(WebSession(id_hash=hash_token(sid), user_id=user.id,
+                                   expires_at=utcnow() + timedelta(hours=hours)))
+        return sid
+
+    def session_actor(self, sid):
+        with self.engine.db.read() as session:
+            row = session.get(WebSession, hash_token(sid or ""))
+            if row is None or row.revoked_at or row.expires_at < utcnow() or not row.user.active:
+                raise Unauthenticated("登录已失效，请重新登录")
+            return actor_of(row.user)
+
+    def close_session(self, sid):
+        with self.engine.db.write() as session:
+            row = session.get(WebSession, hash_token(sid or ""))
+            if row is not None and row.revoked_at is None:
+                row.revoked_at = utcnow()
 
     def revoke_token(self, token):
         with self.engine.db.write() as session:

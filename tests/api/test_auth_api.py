@@ -124,3 +124,21 @@ def test_tokens_over_the_api_are_shown_once_expire_and_revoke(client, as_):
     assert client.get("/api/v1/session", headers=bearer).status_code == 401
     assert window("POST", "/api/v1/tokens", json={"user": "police"}).status_code == 403
     assert as_("admin")("POST", "/api/v1/tokens", json={"user": "police", "days": 0}).get_json()["expires_at"] is None
+
+
+def test_logout_ends_the_session_on_the_server_even_for_a_copied_cookie(deployed, client, app, tokens):
+    with_password(deployed, "window")
+    who = client.post("/api/v1/session", json={"name": "window", "password": "window"}).get_json()
+    copy = app.test_client()
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    copy.set_cookie(cookie.key, cookie.value)
+    assert copy.get("/api/v1/session").status_code == 200  # the stolen cookie works …
+    assert client.delete("/api/v1/session", headers={"X-CSRF-Token": who["csrf_token"]}).status_code == 204
+    assert copy.get("/api/v1/session").status_code == 401  # … until its owner logs out
+
+
+def test_a_session_expires_on_the_server(deployed, client, tokens):
+    with_password(deployed, "window")
+    client.post("/api/v1/session", json={"name": "window", "password": "window"})
+    deployed.clock.travel(timedelta(hours=9))
+    assert client.get("/api/v1/session").status_code == 401
