@@ -1,7 +1,8 @@
 """Task service: the clerks' inbox and the operations on a human task.
 
-A task belongs to the candidate group named by its lane. A clerk may see and
-work the READY tasks of their groups, or the ones assigned to them; a claimed
+A task belongs to the candidate group named by its lane (a task drawn outside
+any lane belongs to every clerk). A clerk may see and work the READY tasks of
+their groups, or the ones assigned to them; a claimed
 task is worked only by its assignee. Every operation appends to the case trail
 and bumps the case's version, so two clerks racing on one task cannot both win.
 """
@@ -37,8 +38,9 @@ class TaskService:
         with self.engine.db.read() as session:
             q = sa.select(HumanTask).where(HumanTask.state == "READY")
             if not actor.is_admin:
+                in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(actor.groups or ["\0"]))
                 q = q.where(sa.or_(HumanTask.assignee == actor.name,
-                                   sa.and_(HumanTask.assignee.is_(None), HumanTask.lane.in_(actor.groups or ["\0"]))))
+                                   sa.and_(HumanTask.assignee.is_(None), in_my_lanes)))
             if lane:
                 q = q.where(HumanTask.lane == lane)
             if case_id:

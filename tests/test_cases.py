@@ -164,3 +164,15 @@ def test_trail_is_append_only_in_the_database(deployed):
         with deployed.db.write() as s:
             s.execute(sa.delete(CaseEvent).where(CaseEvent.case_id == case.id))
     assert trail_types(deployed, case.id) == ["case_started", "event_reached", "task_ready"]
+
+
+def test_a_task_outside_any_lane_is_in_every_clerks_inbox(engine):
+    from .test_definitions import simple
+
+    engine.repository.deploy([("simple.bpmn", simple().replace('<bpmn:laneSet id="ls">', "<!--").replace(
+        "</bpmn:laneSet>", "-->"))])
+    case = engine.runtime.start("simple", APPLICANT)
+    [task] = engine.tasks.for_case(case.id)
+    assert task.lane is None
+    assert [t.id for t in engine.tasks.inbox(POLICE)[0]] == [task.id]
+    engine.tasks.complete(task.id, POLICE, {})
