@@ -18,9 +18,11 @@ from copy import deepcopy
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.parser.task_parsers import GatewayParser
-from SpiffWorkflow.bpmn.serializer.default.task_spec import ParallelGatewayConverter
+from SpiffWorkflow.bpmn.parser.task_parsers import ConditionalGatewayParser, GatewayParser
+from SpiffWorkflow.bpmn.serializer.default.task_spec import ConditionalGatewayConverter, ParallelGatewayConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.defaults import InclusiveGateway as SpiffInclusiveGateway
 from SpiffWorkflow.bpmn.specs.defaults import ParallelGateway as SpiffParallelGateway
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
@@ -34,7 +36,7 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 
 # ---------------------------------------------------------------------------
-# Defects 1 and 2: the parallel gateway
+# Defects 1 and 2: the parallel (and inclusive) gateway
 # ---------------------------------------------------------------------------
 
 class ParallelGateway(SpiffParallelGateway):
@@ -55,31 +57,97 @@ class ParallelGateway(SpiffParallelGateway):
     def _update_hook(self, my_task):
         if my_task.parent is None or my_task.parent.state != TaskState.COMPLETED:
             return False
-        tokens = [my_task] + [
-            t for t in my_task.workflow.tasks.values()
-            if t.task_spec is self and t is not my_task and t.state == TaskState.WAITING
-            and t.parent is not None and t.parent.state == TaskState.COMPLETED
-        ]
+        tokens = _tokens(self, my_task)
         arrived = {t.parent.task_spec for t in tokens}
         if any(spec not in arrived for spec in self.inputs):
             my_task._set_state(TaskState.WAITING)
             return False
-        # One token per incoming flow is consumed: this task's, then the earliest arrivals.
-        consumed, seen = [], set()
-        for token in [my_task] + sorted(tokens[1:], key=lambda t: t.last_state_change):
-            if token.parent.task_spec not in seen:
-                seen.add(token.parent.task_spec)
-                consumed.append(token)
-        for token in consumed:
-            if token is not my_task:
-                token.cancel()
-        my_task.data = merge_branches([t.parent for t in consumed])
+        _consume(my_task, tokens)
         return True
 
     def _run_hook(self, my_task):
         # The data was merged when the join fired; the library's hook would merge
         # the parents of every finished join task of every round again.
         return True
+
+
+class InclusiveGateway(SpiffInclusiveGateway):
+    """An inclusive (OR) join that counts tokens, with the same three-way merge.
+
+    The library's join had the parallel join's loop defects. This one fires when no
+    task still holding a token (READY, WAITING, STARTED) can reach an incoming flow
+    that has no token yet without passing through this gateway (BPMN 2.0, 13.4.3).
+    """
+
+    def _update_hook(self, my_task):
+        if my_task.parent is None or my_task.parent.state != TaskState.COMPLETED:
+            return False
+        tokens = _tokens(self, my_task)
+        arrived = {t.parent.task_spec for t in tokens}
+        missing = {spec for spec in self.inputs if spec not in arrived}
+        if missing and self._may_still_arrive(my_task, missing):
+            my_task._set_state(TaskState.WAITING)
+            return False
+        _consume(my_task, tokens)
+        return True
+
+    def _may_still_arrive(self, my_task, missing):
+        holders = {t.task_spec for t in my_task.workflow.tasks.values()
+                   if t.state & TOKEN_STATES and t.task_spec is not self}
+        return any(missing & self._reachable_inputs(spec) for spec in holders)
+
+    def _reachable_inputs(self, start):
+        """The inputs of this gateway that ``start`` can reach without passing through it."""
+        cache = self.__dict__.setdefault('_reach_cache', {})
+        if start.name not in cache:
+            inputs, seen, todo, found = set(self.inputs), set(), [start], set()
+            while todo:
+                spec = todo.pop()
+                if spec is self or spec.name in seen:
+                    continue
+                seen.add(spec.name)
+                if spec in inputs:
+                    found.add(spec)
+                todo.extend(spec.outputs)
+            cache[start.name] = found
+        return cache[start.name]
+
+    def _run_hook(self, my_task):
+        # The library's hook merges every earlier round's join data before choosing the
+        # outgoing flows; the merge already happened when the join fired.
+        matches, defaults = self._get_matching_outputs(my_task)
+        if not matches and not defaults:
+            raise WorkflowTaskException('No conditions satisfied on gateway', task=my_task)
+        my_task._sync_children(matches or defaults, TaskState.FUTURE)
+        for child in my_task.children:
+            child.task_spec._predict(child, mask=TaskState.FUTURE | TaskState.PREDICTED_MASK)
+        return True
+
+
+# A task in one of these states holds a token; FUTURE / LIKELY / MAYBE are predictions.
+TOKEN_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def _tokens(join, my_task):
+    """The join's tokens: its WAITING tasks whose branch has arrived, ``my_task`` first."""
+    return [my_task] + [
+        t for t in my_task.workflow.tasks.values()
+        if t.task_spec is join and t is not my_task and t.state == TaskState.WAITING
+        and t.parent is not None and t.parent.state == TaskState.COMPLETED
+    ]
+
+
+def _consume(my_task, tokens):
+    """Consume one token per arrived flow (this task's, then the earliest) and merge their data."""
+    consumed, seen = [], set()
+    for token in [my_task] + sorted(tokens[1:], key=lambda t: t.last_state_change):
+        if token.parent.task_spec not in seen:
+            seen.add(token.parent.task_spec)
+            consumed.append(token)
+    for token in consumed:
+        if token is not my_task:
+            token.cancel()
+    my_task.data = merge_branches([t.parent for t in consumed])
 
 
 def merge_branches(tails):
@@ -282,6 +350,7 @@ def _only_unfinished(kwargs):
 
 PARSER_CLASSES = {
     full_tag('parallelGateway'): (GatewayParser, ParallelGateway),
+    full_tag('inclusiveGateway'): (ConditionalGatewayParser, InclusiveGateway),
     **{
         tag: (_with_fixed_multi_instance(parser), spec)
         for tag, (parser, spec) in SpiffBpmnParser.OVERRIDE_PARSER_CLASSES.items()
@@ -297,6 +366,7 @@ def register_converters(registry):
     come back as the fixed classes, and the JSON stays readable by plain SpiffWorkflow.
     """
     ParallelGatewayConverter(ParallelGateway, registry, typename='ParallelGateway')
+    ConditionalGatewayConverter(InclusiveGateway, registry, typename='InclusiveGateway')
     SpiffMultiInstanceConverter(ParallelMultiInstanceTask, registry, typename='ParallelMultiInstanceTask')
     SpiffMultiInstanceConverter(SequentialMultiInstanceTask, registry, typename='SequentialMultiInstanceTask')
     BpmnWorkflowConverter(Workflow, registry, typename='BpmnWorkflow')

@@ -57,3 +57,61 @@ def test_a_case_keeps_moving_after_hundreds_of_returns(engine):
     with engine.db.read() as s:
         done = s.get(Case, case.id)
     assert done.status == "completed" and done.data["round_no"] == 200
+
+
+INCLUSIVE_ROUNDS = [  # (need_a, need_b, which review finishes first)
+    (True, True, "review_a"), (True, True, "review_b"), (True, True, "review_a"),
+    (False, True, "review_b"), (True, True, "review_b"), (True, False, "review_a"),
+]
+
+
+def test_raw_spiffworkflow_fires_an_inclusive_join_early_in_a_loop():
+    """The defect the engine's InclusiveGateway fixes, shown on the plain library."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+    from SpiffWorkflow.util.task import TaskState
+
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(diagram("defects", "inclusive_loop.bpmn")))
+    wf = BpmnWorkflow(parser.get_spec("inclusive_loop"))
+    wf.do_engine_steps()
+
+    def run(name, **data):
+        task = next(t for t in wf.get_tasks(state=TaskState.READY, manual=True) if t.task_spec.bpmn_id == name)
+        task.data.update(data)
+        task.run()
+        wf.do_engine_steps()
+
+    def ready():
+        return {t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY, manual=True)}
+
+    early = False
+    for need_a, need_b, first in INCLUSIVE_ROUNDS[:3]:
+        run("accept", need_a=need_a, need_b=need_b)
+        run(first)
+        early = early or "decide" in ready()
+        for other in ready() - {"decide"}:
+            run(other)
+        run("decide", decision="return")
+    assert early
+
+
+def test_inclusive_join_in_a_loop_waits_for_this_rounds_branches_and_keeps_their_values(engine):
+    engine.repository.deploy_paths([diagram("defects", "inclusive_loop.bpmn")])
+    case = engine.runtime.start("inclusive_loop", PERSON)
+    for i, (need_a, need_b, first) in enumerate(INCLUSIVE_ROUNDS, 1):
+        complete(engine, case.id, "accept", {"need_a": need_a, "need_b": need_b})
+        active = [r for r, needed in (("review_a", need_a), ("review_b", need_b)) if needed]
+        assert sorted(t.element_id for t in open_tasks(engine, case.id)) == active, f"round {i}"
+        order = sorted(active, key=lambda r: r != first)
+        for n, review in enumerate(order):
+            assert not open_tasks(engine, case.id, "decide"), f"join fired early in round {i}"
+            complete(engine, case.id, review, {f"{review}_round": i})
+        assert [t.element_id for t in open_tasks(engine, case.id)] == ["decide"]
+        with engine.db.read() as s:
+            data = s.get(Case, case.id).data
+        for review in active:
+            assert data[f"{review}_round"] == i, f"stale {review} in round {i}"
+        complete(engine, case.id, "decide", {"decision": "return" if i < len(INCLUSIVE_ROUNDS) else "approve"})
+    with engine.db.read() as s:
+        assert s.get(Case, case.id).status == "completed"
