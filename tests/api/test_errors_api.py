@@ -69,3 +69,10 @@ def test_openapi_document_and_docs_page(client):
     assert "允许的角色" in paths["/api/v1/cases"]["post"]["description"]
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and "/api/v1/cases/{case_id}/trail" in page.get_data(as_text=True)
+
+
+def test_every_response_carries_the_safety_headers(client):
+    for path in ("/api/v1/openapi.json", "/login"):
+        r = client.get(path)
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "same-origin"
