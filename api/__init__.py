@@ -15,6 +15,8 @@ from flask_smorest import Api
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from engine.errors import InvalidInput
+
 from . import docs, errors, store
 from .routes import cases, definitions, jobs, session, tasks, tokens, webhooks
 from .schemas import ErrorSchema
@@ -80,6 +82,13 @@ def create_app(engine, config=None):
         length = request.content_length
         if length and length > JSON_LIMIT and request.endpoint not in UPLOAD_ENDPOINTS:
             raise RequestEntityTooLarge()
+
+    @app.before_request
+    def _refuse_nul():
+        # No text we store may hold NUL (PostgreSQL refuses it): say so before any query runs.
+        if "\x00" in request.path or b"%00" in request.query_string or \
+                (request.is_json and b"\\u0000" in request.get_data(cache=True)):
+            raise InvalidInput("请求中含有不允许的 NUL 字符", code="nul_character")
 
     @app.after_request
     def _headers(response):

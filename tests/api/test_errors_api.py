@@ -76,3 +76,12 @@ def test_every_response_carries_the_safety_headers(client):
         r = client.get(path)
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(as_):
+    admin = as_("admin")
+    r = admin("GET", "/api/v1/tokens?user=a%00b")
+    assert r.status_code == 422 and r.get_json()["error"] == "nul_character"
+    r = admin("POST", "/api/v1/cases", json={"process": "no\u0000such", "applicant": {}})
+    assert r.status_code == 422 and r.get_json()["error"] == "nul_character"
+    assert admin("GET", "/api/v1/cases?process=x%00").status_code == 422
