@@ -1,5 +1,6 @@
 """Cases: start, read, list, follow the trail, deliver messages."""
 from flask import g
+import sqlalchemy as sa
 from flask_smorest import Blueprint
 
 from engine.models import Definition
@@ -73,9 +74,7 @@ def diagram(case_id):
     """办件所用流程版本的 BPMN 源文件（能看到办件的人都能看到它的流程图）"""
     case = queries.visible_case(engine(), g.actor, case_id)
     with engine().db.read() as session:
-        d = session.get(Definition, case.definition_id)
-        return {"kind": d.kind, "key": d.key, "version": d.version, "name": d.name,
-                "deployed_at": d.deployed_at, "deployed_by": d.deployed_by, "source": d.source}
+        return session.get(Definition, case.definition_id, options=[sa.orm.undefer(Definition.source)])
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/messages", methods=["POST"])

@@ -56,8 +56,8 @@ def definition_source(args, kind, key):
     with engine().db.read() as session:
         version = args.get("version")
         d = repository.get(session, kind, key, version) if version else repository.latest(session, kind, key)
-        return {"kind": d.kind, "key": d.key, "version": d.version, "name": d.name,
-                "deployed_at": d.deployed_at, "deployed_by": d.deployed_by, "source": d.source}
+        d.source  # load the deferred text while the session is open; the schema dumps the row
+        return d
 
 
 @blp.route("/matters", methods=["GET"])
