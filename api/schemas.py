@@ -6,7 +6,7 @@ detached rows and are what the OpenAPI document shows.
 from marshmallow import Schema, fields, validate
 
 from engine.history import EVENT_TYPES
-from engine.users import ROLES
+from engine.identity import ROLES
 
 CASE_STATUSES = ("running", "completed", "terminated")
 TASK_STATES = ("READY", "COMPLETED", "CANCELLED")

@@ -1,23 +1,29 @@
-"""Tongban's workflow engine: one facade over five services (after Camunda's).
+"""Tongban's workflow engine: one facade over its services (after Camunda's).
 
-    engine = Engine()                 # TONGBAN_DATABASE_URL, SQLite by default
-    engine.repository.deploy(...)     # definitions: BPMN, DMN, forms, catalogue
-    engine.runtime.start(...)         # cases: start, messages, timers
-    engine.tasks.complete(...)        # the clerks' inbox
-    engine.history.trail(case_id)     # the audit trail
-    engine.management.run_due_jobs()  # due timers, for any number of workers
-    engine.webhooks.deliver_due()     # the webhook outbox
+    engine = Engine()                    # TONGBAN_DATABASE_URL, SQLite by default
+    engine.repository.deploy(...)        # definitions: BPMN, DMN, forms, catalogue
+    engine.runtime.start(...)            # cases: start, messages, timers, case queries
+    engine.tasks.complete(...)           # the clerks' inbox and task operations
+    engine.history.trail(case_id)        # the audit trail
+    engine.management.run_due_jobs()     # due timers, for any number of workers
+    engine.users.add(...)                # identity: people, roles, groups, tokens
+    engine.webhooks.deliver_due()        # the webhook outbox
 
-No Flask here: ``api`` and ``admin`` call this, never the other way round.
+Folders follow this map: ``repository/``, ``runtime/``, ``tasks/``,
+``history/``, ``management/``, ``identity/``, ``webhooks/``, with SpiffWorkflow
+wired in ``spiff/``. Every write is a command (``engine.commands``) run by
+``Engine.execute`` in one unit of work. No Flask here: ``api`` and ``admin``
+call this, never the other way round.
 """
-from .cases import SYSTEM, Actor, RuntimeService
+from .clock import clock
+from .runtime.executor import CommandExecutor
 from .db import Database
-from .definitions import RepositoryService
 from .history import HistoryService
-from .jobs import ManagementService, Scheduler
+from .identity import SYSTEM, Actor, UserService
+from .management import ManagementService, Scheduler
+from .repository import RepositoryService
+from .runtime import RuntimeService
 from .tasks import TaskService
-from .timers import clock
-from .users import UserService
 from .webhooks import WebhookService
 
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
@@ -27,6 +33,7 @@ class Engine:
     def __init__(self, database_url=None):
         self.db = Database(database_url)
         self.clock = clock
+        self.executor = CommandExecutor(self)
         self.repository = RepositoryService(self)
         self.runtime = RuntimeService(self)
         self.tasks = TaskService(self)
@@ -34,6 +41,10 @@ class Engine:
         self.management = ManagementService(self)
         self.users = UserService(self)
         self.webhooks = WebhookService(self)
+
+    def execute(self, command):
+        """Run one command in one unit of work; returns its result."""
+        return self.executor.execute(command)
 
     def migrate(self):
         self.db.migrate()

@@ -5,9 +5,10 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .clock import clock
+
 
 def utcnow():
-    from .timers import clock
     return clock.now()
 
 
@@ -214,3 +215,40 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class WebhookSubscription(Base):
+    __tablename__ = "webhook_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(100), index=True)
+    scope: Mapped[str] = mapped_column(sa.String(8))
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    events: Mapped[list]
+    secret: Mapped[str] = mapped_column(sa.String(100))  # HMAC key: must be kept, not hashed
+    description: Mapped[str] = mapped_column(sa.String(300), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: the outbox row and its delivery record."""
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (sa.Index("ix_webhook_delivery_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(sa.ForeignKey("webhook_subscription.id"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    event_seq: Mapped[int]
+    event_type: Mapped[str] = mapped_column(sa.String(40))
+    payload: Mapped[dict]
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(sa.String(100))
+    locked_until: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.String(1000))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -85,7 +85,7 @@ def deployed(engine):
 
 @pytest.fixture(autouse=True)
 def _reset_clock():
-    from engine.timers import clock
+    from engine.clock import clock
 
     clock.reset()
     yield

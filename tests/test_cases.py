@@ -98,9 +98,10 @@ def test_form_errors_are_reported_together_and_change_nothing(deployed):
 def test_only_the_lane_group_may_work_a_task(deployed):
     case = deployed.runtime.start("no_criminal_record", APPLICANT)
     accept = ready(deployed, case.id)["accept"]
-    with pytest.raises(Forbidden):
+    # Another group's task does not exist for them: not even its lane is told.
+    with pytest.raises(NotFound):
         deployed.tasks.complete(accept.id, POLICE, {"acceptance": "accept"})
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         deployed.tasks.claim(accept.id, POLICE)
     other_window = Actor("window2", "clerk", frozenset({"综合受理窗口"}))
     deployed.tasks.claim(accept.id, WINDOW)

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.errors import DefinitionInvalid, FormInvalid
-from engine.forms import MAX_DATA_BYTES, MAX_DEPTH, ROOT, Form, validate_free_data
+from engine.repository.forms import MAX_DATA_BYTES, MAX_DEPTH, ROOT, Form, validate_free_data
 
 # A 受理 form as the form-js editor writes it: every supported component type.
 ACCEPT_FORM = {

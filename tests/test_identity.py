@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from engine.errors import InvalidInput
-from engine.identity import (
+from engine.identity.numbers import (
     USCC_ALPHABET, USCC_VALUES, USCC_WEIGHTS, check_id_number, check_uscc,
     id_check_char, normalize_applicant, org_check_char, uscc_check_char,
 )

@@ -130,16 +130,16 @@ CRASH = textwrap.dedent("""
     import os, sys
     sys.path.insert(0, {root!r})
     from engine import Engine, Actor
-    from engine import cases
+    from engine.runtime import step
 
-    original = cases.Step.finish
+    original = step.Step.finish
 
     def finish_then_die(self):
         original(self)
         self.session.flush()   # every row of the step is in the database, uncommitted
         os._exit(17)           # the process dies before COMMIT
 
-    cases.Step.finish = finish_then_die
+    step.Step.finish = finish_then_die
     engine = Engine({url!r})
     engine.tasks.complete({task_id}, Actor("admin", "admin"), {{"acceptance": "accept"}})
 """)

@@ -13,7 +13,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptError
-from engine.scripting import (SandboxEnvironment, SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError,
+from engine.spiff.scripting import (SandboxEnvironment, SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError,
                               compile_script, make_script_engine, original_error, to_script_error)
 
 HOSTILE = Path(__file__).parent / "diagrams" / "hostile"

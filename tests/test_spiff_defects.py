@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from engine import spiff_fixes as fixes
+from engine.spiff import fixes
 
 DIAGRAMS = Path(__file__).resolve().parent / "diagrams" / "defects"
 

@@ -13,8 +13,9 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import DefinitionInvalid
-from engine.scripting import make_script_engine
-from engine.timers import ClockDatetime, clock, install_clock, is_iso_literal, normalize_timer_expressions
+from engine.spiff.scripting import make_script_engine
+from engine.clock import ClockDatetime, clock
+from engine.spiff.timers import install_clock, is_iso_literal, normalize_timer_expressions
 
 HOSTILE = Path(__file__).parent / "diagrams" / "hostile"
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)      # a Monday, 09:00 in Beijing

@@ -6,8 +6,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from engine.errors import DefinitionInvalid
-from engine.scripting import make_script_engine
-from engine.xmlsafe import parse_xml
+from engine.spiff.scripting import make_script_engine
+from engine.repository.xmlsafe import parse_xml
 
 HOSTILE = Path(__file__).parent / "diagrams" / "hostile"
 SCRIPT_BPMN = (HOSTILE / "script_task.bpmn").read_text(encoding="utf-8")

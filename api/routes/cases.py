@@ -5,7 +5,8 @@ from flask_smorest import Blueprint
 
 from engine.models import Definition
 
-from .. import auth, idempotency, queries
+from .. import auth, idempotency
+from ..present import case_detail, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
                        MessageSchema, TrailArgs, TrailSchema)
@@ -30,7 +31,7 @@ def start_case(body):
     """发起办件"""
     def produce():
         case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor)
-        return 201, CaseSchema().dump(queries.case_detail(engine(), g.actor, case.id))
+        return 201, CaseSchema().dump(case_detail(engine(), g.actor, case.id))
     return idempotency.respond("POST /cases", body, produce)
 
 
@@ -41,8 +42,9 @@ def start_case(body):
 def list_cases(args):
     """办件列表（按角色限定范围），可按状态、流程、编号、申请人证件号过滤"""
     page, per_page = args.pop("page"), args.pop("per_page")
-    items, total = queries.list_cases(engine(), g.actor, page, per_page, **args)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    rows, total = (engine().runtime.query(g.actor).status(args.get("status")).process(args.get("process"))
+                   .number(args.get("number")).applicant(args.get("applicant_id_number")).page(page, per_page))
+    return {"items": [present_case(c) for c in rows], "total": total, "page": page, "per_page": per_page}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
@@ -51,7 +53,7 @@ def list_cases(args):
 @blp.alt_response(404, schema=ErrorSchema)
 def get_case(case_id):
     """一个办件：状态、数据、定义版本和它的任务"""
-    return queries.case_detail(engine(), g.actor, case_id)
+    return case_detail(engine(), g.actor, case_id)
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/trail", methods=["GET"])
@@ -61,7 +63,7 @@ def get_case(case_id):
 @blp.alt_response(404, schema=ErrorSchema)
 def trail(args, case_id):
     """办件的全程留痕（按序号递增；after 参数可增量拉取）"""
-    queries.visible_case(engine(), g.actor, case_id)
+    engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
     return {"case_id": case_id, "events": events}
 
@@ -72,7 +74,7 @@ def trail(args, case_id):
 @blp.alt_response(404, schema=ErrorSchema)
 def diagram(case_id):
     """办件所用流程版本的 BPMN 源文件（能看到办件的人都能看到它的流程图）"""
-    case = queries.visible_case(engine(), g.actor, case_id)
+    case = engine().runtime.get(case_id, g.actor)
     with engine().db.read() as session:
         return session.get(Definition, case.definition_id, options=[sa.orm.undefer(Definition.source)])
 
@@ -88,9 +90,9 @@ def diagram(case_id):
                       "schema": {"type": "string", "maxLength": 200}}])
 def send_message(body, case_id):
     """向办件发送消息（如缴费完成、补正材料已上传），交给正在等待它的环节"""
-    queries.visible_case(engine(), g.actor, case_id)
+    engine().runtime.get(case_id, g.actor)
 
     def produce():
         engine().runtime.send_message(case_id, body["name"], body["data"], g.actor)
-        return 200, CaseSchema().dump(queries.case_detail(engine(), g.actor, case_id))
+        return 200, CaseSchema().dump(case_detail(engine(), g.actor, case_id))
     return idempotency.respond(f"POST /cases/{case_id}/messages", body, produce)

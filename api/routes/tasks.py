@@ -4,11 +4,11 @@ import json
 from flask import g
 from flask_smorest import Blueprint
 
-from .. import auth, queries
+from .. import auth
 from ..auth import ADMIN, AUDITOR, CLERK, engine
 from ..schemas import CompleteSchema, ErrorSchema, TaskArgs, TaskDetailSchema, TaskListSchema, TaskSchema
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务：签收、退回、办理")
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务：签收、取消签收、办理")
 
 
 @blp.route("", methods=["GET"])
@@ -20,7 +20,8 @@ def inbox(args):
     page, per_page = args["page"], args["per_page"]
     offset = (page - 1) * per_page
     if g.actor.role == AUDITOR:
-        rows, total = queries.open_tasks(engine(), args.get("lane"), args.get("case_id"), per_page, offset)
+        rows, total = (engine().tasks.query().ready().lane(args.get("lane")).case(args.get("case_id"))
+                       .page(per_page, offset))
     else:
         rows, total = engine().tasks.inbox(g.actor, lane=args.get("lane"), case_id=args.get("case_id"),
                                            limit=per_page, offset=offset)
@@ -60,7 +61,7 @@ def claim(task_id):
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 def unclaim(task_id):
-    """退回（取消签收）任务"""
+    """取消签收：把已签收的任务交还本组"""
     return engine().tasks.unclaim(task_id, g.actor)
 
 

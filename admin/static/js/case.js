@@ -9,7 +9,7 @@ import { applicantText, el, formatTime, matterNames, requireSession, scriptData,
 const caseId = scriptData("caseId");
 const EVENT_NAMES = {
   case_started: "办件启动", case_completed: "办结", case_terminated: "终止", task_ready: "任务到达",
-  task_claimed: "签收", task_unclaimed: "退回组内", task_completed: "办理完成", task_cancelled: "任务取消",
+  task_claimed: "签收", task_unclaimed: "取消签收", task_completed: "办理完成", task_cancelled: "任务取消",
   message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
   script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
 };

@@ -24,7 +24,7 @@ function row(task, info, names) {
   const open = el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理");
   const actions = el("td", { class: "actions" }, open);
   if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
-  else if (mine) actions.append(actionButton("退回", task, "unclaim"));
+  else if (mine) actions.append(actionButton("取消签收", task, "unclaim"));
   const caseLabel = info?.number || `#${task.case_id}`;
   const caseSub = [names.get(info?.process) || info?.process, info?.applicant_name].filter(Boolean).join(" · ");
   return el("tr", { dataset: { taskId: task.id } },
@@ -43,7 +43,7 @@ function actionButton(label, task, action) {
     button.disabled = true;
     try {
       await post(`/tasks/${task.id}/${action}`);
-      flash(action === "claim" ? `已签收：${task.name}` : `已退回组内：${task.name}`);
+      flash(action === "claim" ? `已签收：${task.name}` : `已取消签收：${task.name}`);
       await load();
     } catch (error) {
       showError(error);

@@ -106,7 +106,7 @@ function renderButtons() {
   claim.hidden = !(worker && ready && !task.assignee);
   unclaim.hidden = !(worker && ready && mine);
   claim.onclick = () => change("claim", "已签收");
-  unclaim.onclick = () => change("unclaim", "已退回组内");
+  unclaim.onclick = () => change("unclaim", "已取消签收");
 }
 
 async function change(action, message) {

@@ -30,7 +30,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from engine.errors import DefinitionInvalid, FormInvalid
-from engine.identity import CHINA_TZ, check_id_number, check_uscc
+from engine.identity.numbers import CHINA_TZ, check_id_number, check_uscc
 
 # Where an error is about the data as a whole rather than one field.
 ROOT = "$"

@@ -11,9 +11,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .cases import Actor
-from .errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from .models import ApiToken, User, UserGroup, WebSession, utcnow
+from .actor import Actor
+from engine.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from engine.models import ApiToken, User, UserGroup, WebSession, utcnow
 
 ROLES = ("admin", "analyst", "clerk", "auditor", "integrator")
 TOKEN_PREFIX = "tb_"

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from .errors import Conflict, NotFound, TongbanError
-from .models import Job
+from engine.errors import Conflict, NotFound, TongbanError
+from engine.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -86,37 +86,3 @@ class ManagementService:
                 raise NotFound("作业不存在", details={"job_id": job_id})
             job.attempts, job.last_error, job.locked_until, job.locked_by = 0, None, None, None
             return job
-
-
-class Scheduler:
-    """APScheduler in the background: polls due timers and webhook deliveries
-    twice a second; ``chores`` are extra (function, seconds) housekeeping jobs."""
-
-    def __init__(self, engine, interval=POLL_SECONDS, chores=()):
-        from apscheduler.schedulers.background import BackgroundScheduler
-
-        self.engine = engine
-        self._scheduler = BackgroundScheduler(timezone="UTC")
-        self._scheduler.add_job(self._drain, "interval", args=[engine.management.run_due_jobs], seconds=interval,
-                                max_instances=1, coalesce=True, id="tongban-due-jobs")
-        self._scheduler.add_job(self._drain, "interval", args=[engine.webhooks.deliver_due], seconds=interval,
-                                max_instances=1, coalesce=True, id="tongban-webhooks")
-        for i, (chore, seconds) in enumerate(chores):
-            self._scheduler.add_job(self._drain, "interval", args=[chore], seconds=seconds, max_instances=1,
-                                    coalesce=True, id=f"tongban-chore-{i}")
-
-    @staticmethod
-    def _drain(poll):
-        """Call ``poll`` until it finds nothing more to do."""
-        try:
-            while poll():
-                pass
-        except Exception:  # keep the scheduler alive; the rows keep their errors
-            log.exception("background poll %s failed", getattr(poll, "__name__", poll))
-
-    def start(self):
-        self._scheduler.start()
-        return self
-
-    def stop(self):
-        self._scheduler.shutdown(wait=True)

@@ -35,7 +35,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnviron
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import ScriptError
-from engine.timers import ClockDate, ClockDatetime
+from engine.clock import ClockDate, ClockDatetime
 
 # Spiff looks for frames of this file name to report the failing script line.
 SCRIPT_FILENAME = "<string>"

@@ -19,10 +19,13 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from . import scripting, spiff, timers, xmlsafe
-from .errors import DefinitionInvalid, NotFound
+from engine import spiff
+from engine.errors import DefinitionInvalid, NotFound
+from engine.models import Definition, Matter
+from engine.spiff import scripting, timers
+
+from . import xmlsafe
 from .forms import Form
-from .models import Definition, Matter
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

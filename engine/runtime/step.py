@@ -1,53 +1,32 @@
-"""Runtime service: start cases, deliver messages, fire timers.
+"""A step: one engine call on one loaded case, inside its unit of work.
 
-Every call is one unit of work (DESIGN.md): load the case → run SpiffWorkflow →
-append trail events → sync inbox rows and timer jobs → save the state → commit.
-If anything fails on the way, nothing of it is stored. Concurrent calls on one
-case are serialised by the case's ``row_version``: the loser gets Conflict.
+The step runs the workflow until only people, messages or future timers can
+move it, records what happened in the trail, syncs the inbox rows and timer
+jobs derived from the workflow, and stores the state. Commands do their part
+(complete a task, deliver a message) on the step before it advances.
 """
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from SpiffWorkflow.bpmn import BpmnEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import history, scripting, spiff
-from .errors import InvalidInput, NotFound, NothingWaiting, ScriptError, TongbanError
-from .forms import validate_free_data
-from .identity import normalize_applicant
-from .models import Case, HumanTask, Job, Matter, utcnow
+from engine import history, spiff
+from engine.errors import ScriptError, TongbanError
+from engine.models import HumanTask, Job, utcnow
+from engine.spiff import scripting
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
 DEFINITE = TaskState.DEFINITE_MASK
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: a user of the system, or the engine itself."""
-    name: str
-    role: str = "system"
-    groups: frozenset = field(default_factory=frozenset)
-
-    @property
-    def is_admin(self):
-        return self.role == "admin"
-
-
-SYSTEM = Actor("system")
 
 
 def all_tasks(wf):
@@ -81,18 +60,41 @@ def current_data(wf):
     return public_data(merged)
 
 
-class Step:
-    """One engine call on one loaded case: runs the workflow and records what happened."""
+def claim_version(session, case):
+    """Bump the case's version first: of two writers racing on one case the
+    second fails this check (Conflict) before it writes anything else."""
+    case.updated_at = utcnow()
+    session.flush()
 
-    def __init__(self, runtime, session, case, wf, actor):
-        self.runtime, self.session, self.case, self.wf, self.actor = runtime, session, case, wf, actor
-        self.before = {t.id: t.state for t in all_tasks(wf)}
-        self.engine_tasks = 0
-        self.recorded_tasks = set()
+
+class Context:
+    """A unit of work as a command sees it: the engine, the open session, who acts."""
+
+    def __init__(self, engine, session, actor):
+        self.engine, self.session, self.actor = engine, session, actor
+
+
+class CaseContext(Context):
+    """A locked case inside a unit of work: what a command that does not run the workflow gets."""
+
+    def __init__(self, engine, session, case, actor):
+        super().__init__(engine, session, actor)
+        self.case = case
 
     def event(self, type, **kwargs):
         kwargs.setdefault("actor", self.actor.name)
         return history.append(self.session, self.case, type, **kwargs)
+
+
+class Step(CaseContext):
+    """A locked case with its running workflow: advanced and saved after the command."""
+
+    def __init__(self, engine, session, case, wf, actor):
+        super().__init__(engine, session, case, actor)
+        self.wf = wf
+        self.before = {t.id: t.state for t in all_tasks(wf)}
+        self.engine_tasks = 0
+        self.recorded_tasks = set()
 
     def advance(self):
         """Run engine tasks until only people, messages or future timers can move the case."""
@@ -145,8 +147,8 @@ class Step:
             if task.state == TaskState.COMPLETED and self.before.get(task.id) != TaskState.COMPLETED \
                     and not task.task_spec.manual:
                 self._record_engine_task(task)
-        self.runtime._sync_human_tasks(self)
-        self.runtime._sync_jobs(self)
+        self._sync_human_tasks()
+        self._sync_jobs()
         case.data = current_data(wf)
         case.updated_at = utcnow()
         if wf.is_completed() and case.status == RUNNING:
@@ -161,144 +163,20 @@ class Step:
         case.state = spiff.dump_state(wf)
         case.serializer_version = spiff.serializer.VERSION
 
+    # ---- rows derived from the workflow ---------------------------------------
 
-def claim_version(session, case):
-    """Bump the case's version first: of two writers racing on one case the
-    second fails this check (Conflict) before it writes anything else."""
-    case.updated_at = utcnow()
-    session.flush()
-
-
-class RuntimeService:
-    def __init__(self, engine):
-        self.engine = engine
-
-    # ---- loading ----------------------------------------------------------
-
-    def _case_for_update(self, session, case_id):
-        case = session.scalars(sa.select(Case).where(Case.id == case_id)
-                               .options(sa.orm.undefer(Case.state))).first()
-        if case is None:
-            raise NotFound("办件不存在", details={"case_id": case_id})
-        return case
-
-    def _load(self, session, case):
-        spec, subprocess_specs = self.engine.repository.specs(session, case.definition_id)
-        try:
-            return spiff.load_state(case.state, case.serializer_version, spec, subprocess_specs)
-        except Exception as exc:
-            raise ScriptError("办件状态无法恢复", details={"reason": str(exc)}) from exc
-
-    def run(self, case_id, actor, action):
-        """Load a case, apply ``action(step)``, advance and save, all in one unit of work."""
-        with self.engine.db.write() as session:
-            case = self._case_for_update(session, case_id)
-            claim_version(session, case)
-            wf = self._load(session, case)
-            with session.no_autoflush:  # one flush at commit, not one per query
-                step = Step(self, session, case, wf, actor)
-                result = action(step)
-                step.advance()
-                step.finish()
-            return case, result
-
-    def count(self, status=None):
-        with self.engine.db.read() as session:
-            q = sa.select(sa.func.count()).select_from(Case)
-            if status:
-                q = q.where(Case.status == status)
-            return session.scalar(q)
-
-    # ---- starting ---------------------------------------------------------
-
-    def start(self, process_key, applicant, data=None, actor=SYSTEM):
-        if not isinstance(applicant, dict):
-            raise InvalidInput("申请人信息必须是对象", details={"applicant": "应为 {kind, id_number, name}"})
-        applicant = normalize_applicant(applicant.get("kind"), applicant.get("id_number"), applicant.get("name"))
-        with self.engine.db.write() as session:
-            definition = self.engine.repository.latest(session, "bpmn", process_key)
-            spec, subprocess_specs = self.engine.repository.specs(session, definition.id)
-            data = self._validate_start_data(session, spec, data or {})
-            matter = session.get(Matter, process_key)
-            case = Case(definition_id=definition.id, process_key=process_key, status=RUNNING,
-                        applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
-                        applicant_name=applicant["name"], data={}, state={}, started_by=actor.name,
-                        serializer_version=spiff.serializer.VERSION)
-            session.add(case)
-            session.flush()
-            prefix = (matter.implementation_code if matter and matter.implementation_code else "TB")
-            case.number = f"{prefix}{case.created_at:%Y%m%d}{case.id:06d}"
-            wf = spiff.new_workflow(spec, subprocess_specs)
-            start_data = {**data, "case_number": case.number, "applicant": applicant}
-            for task in wf.get_tasks(state=TaskState.READY):
-                task.data.update(start_data)
-            with session.no_autoflush:
-                step = Step(self, session, case, wf, actor)
-                step.event(history.CASE_STARTED, data={
-                    "process": process_key, "version": definition.version, "applicant": applicant, "data": data})
-                step.advance()
-                step.finish()
-            return case
-
-    def _validate_start_data(self, session, spec, data):
-        """Start data passes the start event's form (formKey), or the free-data rules."""
-        form_keys = {form_key_of(s) for s in spec.task_specs.values() if isinstance(s, StartEvent)} - {None}
-        if form_keys:
-            form, _ = self.engine.repository.form(session, sorted(form_keys)[0])
-            data = form.validate(data)
-        else:
-            data = validate_free_data(data)
-        reserved = {"case_number", "applicant"} & set(data)
-        if reserved:
-            raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
-        return data
-
-    # ---- messages and timers ----------------------------------------------
-
-    def send_message(self, case_id, name, data=None, actor=SYSTEM):
-        payload = validate_free_data(data or {})
-
-        def deliver(step):
-            waiting = [t for t in step.wf.event_manager.tasks.values()
-                       if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
-                       and t.task_spec.event_definition.name == name]
-            if not waiting:
-                raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
-            definition = waiting[0].task_spec.event_definition
-            try:
-                correlations = definition.get_correlations(waiting[0], payload)
-            except Exception as exc:
-                raise InvalidInput("消息缺少关联字段", details={"message": name, "reason": str(exc)}) from exc
-            try:
-                step.wf.send_event(BpmnEvent(definition, payload=payload, correlations=correlations))
-            except SpiffWorkflowException as exc:
-                raise NothingWaiting(f"消息「{name}」与该办件不匹配", details={"message": name, "reason": str(exc)}) from exc
-            step.event(history.MESSAGE_RECEIVED, element_id=waiting[0].task_spec.bpmn_id,
-                       data={"name": name, "payload": payload})
-            step.recorded_tasks.update(t.id for t in waiting)
-
-        case, _ = self.run(case_id, actor, deliver)
-        return case
-
-    def fire_due_timers(self, case_id, actor=SYSTEM):
-        """Refresh timers of a case; the advance that follows runs whatever fired."""
-        case, _ = self.run(case_id, actor, lambda step: None)
-        return case
-
-    # ---- syncing derived rows -----------------------------------------------
-
-    def _sync_human_tasks(self, step):
-        session, case, wf = step.session, step.case, step.wf
+    def _sync_human_tasks(self):
+        session, case = self.session, self.case
         # Filtered again in Python: a row completed in this unit of work is not flushed yet.
         rows = {r.spiff_task_id: r for r in session.scalars(
             sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))
             if r.state == "READY"}
-        ready = {str(t.id): t for t in all_tasks(wf) if t.task_spec.manual and t.state == TaskState.READY}
+        ready = {str(t.id): t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():
             if spiff_id not in ready:
                 row.state = "CANCELLED"
                 row.completed_at = utcnow()
-                step.event(history.TASK_CANCELLED, actor=None, task_id=row.id, element_id=row.element_id,
+                self.event(history.TASK_CANCELLED, actor=None, task_id=row.id, element_id=row.element_id,
                            data={"name": row.name, "lane": row.lane})
         new_rows = []
         for spiff_id, task in ready.items():
@@ -316,11 +194,11 @@ class RuntimeService:
             session.add_all(new_rows)
             session.flush()  # the rows' ids go into their trail events
         for row in new_rows:
-            step.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
+            self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
                        data={"name": row.name, "lane": row.lane, "form": row.form_key})
 
-    def _sync_jobs(self, step):
-        session, case, wf = step.session, step.case, step.wf
+    def _sync_jobs(self):
+        session, case, wf = self.session, self.case, self.wf
         existing = {j.spiff_task_id: j for j in session.scalars(sa.select(Job).where(Job.case_id == case.id))}
         wanted = {}
         if not wf.is_completed():

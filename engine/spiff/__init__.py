@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from . import scripting, spiff_fixes, timers
+from . import fixes as spiff_fixes, scripting, timers
 
 spiff_fixes.install()
 timers.install_clock()

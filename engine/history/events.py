@@ -1,14 +1,11 @@
-"""History service: the append-only trail of every case (全程留痕、过往可溯).
+"""Trail events: their types, and appending one inside a unit of work (全程留痕).
 
 Events are appended inside the same unit of work as the change they describe,
 numbered per case (``seq``) under the case's version check, so the trail and the
 state can never disagree. The schema refuses UPDATE and DELETE on the table.
 """
-import sqlalchemy as sa
-
-from . import webhooks
-from .errors import NotFound
-from .models import Case, CaseEvent, utcnow
+from engine import webhooks
+from engine.models import CaseEvent, utcnow
 
 # Event types; the API documents them and webhooks subscribe to them.
 CASE_STARTED = "case_started"
@@ -40,18 +37,3 @@ def append(session, case, type, actor=None, task_id=None, element_id=None, data=
     session.add(event)
     webhooks.enqueue(session, case, event)  # outbox rows commit with the event
     return event
-
-
-class HistoryService:
-    def __init__(self, engine):
-        self.engine = engine
-
-    def trail(self, case_id, after_seq=0, limit=None):
-        with self.engine.db.read() as session:
-            if session.get(Case, case_id) is None:
-                raise NotFound("办件不存在", details={"case_id": case_id})
-            q = (sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq > after_seq)
-                 .order_by(CaseEvent.seq))
-            if limit:
-                q = q.limit(limit)
-            return session.scalars(q).all()

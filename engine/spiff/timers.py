@@ -1,20 +1,18 @@
-"""Timer expressions as modelers write them, and the engine's movable clock.
+"""Timer expressions as modelers write them, read against the engine's clock.
 
 SpiffWorkflow evaluates the text of ``timeDuration`` / ``timeDate`` /
 ``timeCycle`` as a Python expression, so an analyst's ``P5D`` fails. Before a
 diagram reaches the parser, :func:`normalize_timer_expressions` turns every
 ISO 8601 literal into a quoted string and leaves real expressions alone.
 
-:data:`clock` is the one source of "now" for timers (and for scripts'
-``datetime.now()``); tests and operators move it with ``travel``/``freeze``.
+``install_clock`` makes Spiff's timers read :data:`engine.clock.clock`.
 """
 import re
-import threading
-from datetime import date, datetime, timedelta, timezone
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Iso
 
+from engine.clock import ClockDatetime
 from engine.errors import DefinitionInvalid
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -89,80 +87,6 @@ def normalize_timer_expressions(tree, tz="+08:00"):
             node.text = repr(text)
             changed += 1
     return changed
-
-
-class Clock:
-    """Aware-UTC "now" that can be frozen or moved; thread-safe."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._frozen = None
-        self._offset = timedelta(0)
-
-    def now(self):
-        with self._lock:
-            base = self._frozen or datetime.now(timezone.utc)
-            return base + self._offset
-
-    def travel(self, delta):
-        with self._lock:
-            self._offset += delta
-
-    def freeze(self, dt):
-        if dt.tzinfo is None:
-            raise ValueError("freeze() needs an aware datetime")
-        with self._lock:
-            self._frozen = dt.astimezone(timezone.utc)
-            self._offset = timedelta(0)
-
-    def reset(self):
-        with self._lock:
-            self._frozen = None
-            self._offset = timedelta(0)
-
-
-clock = Clock()
-
-
-class _PlainInstances(type):
-    # Instances are plain datetime/date objects, so isinstance must accept them.
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, cls.__mro__[1])
-
-
-class ClockDatetime(datetime, metaclass=_PlainInstances):
-    """``datetime`` whose ``now()`` asks :data:`clock`.
-
-    Every constructor returns a plain ``datetime`` so that values stay
-    serialisable by Spiff's registry (it looks types up exactly).
-    """
-
-    def __new__(cls, *args, **kwargs):
-        return datetime(*args, **kwargs)
-
-    @classmethod
-    def now(cls, tz=None):
-        now = clock.now()
-        return now.astimezone(tz) if tz else now.astimezone().replace(tzinfo=None)
-
-    @classmethod
-    def utcnow(cls):
-        return clock.now().replace(tzinfo=None)
-
-    @classmethod
-    def today(cls):
-        return cls.now()
-
-
-class ClockDate(date, metaclass=_PlainInstances):
-    """``date`` whose ``today()`` asks :data:`clock` (server-local, like ``date.today``)."""
-
-    def __new__(cls, *args, **kwargs):
-        return date(*args, **kwargs)
-
-    @classmethod
-    def today(cls):
-        return clock.now().astimezone().date()
 
 
 def install_clock():

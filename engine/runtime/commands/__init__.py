@@ -1,0 +1,6 @@
+"""Runtime commands: one class per operation that moves a case."""
+from .fire_timers import FireDueTimers
+from .send_message import SendMessage
+from .start_case import StartCase
+
+__all__ = ["FireDueTimers", "SendMessage", "StartCase"]

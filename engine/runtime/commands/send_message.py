@@ -1,0 +1,39 @@
+"""Deliver a message (a supplement arrived, tax was paid …) to the case waiting for it."""
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine import history
+from engine.commands import CaseCommand
+from engine.errors import InvalidInput, NothingWaiting
+from engine.repository.forms import validate_free_data
+
+
+class SendMessage(CaseCommand):
+    def __init__(self, case_id, name, data, actor):
+        self.id, self.name, self.actor = case_id, name, actor
+        self.payload = validate_free_data(data or {})
+
+    def case_id(self, session):
+        return self.id
+
+    def execute(self, step):
+        name, payload = self.name, self.payload
+        waiting = [t for t in step.wf.event_manager.tasks.values()
+                   if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
+                   and t.task_spec.event_definition.name == name]
+        if not waiting:
+            raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
+        definition = waiting[0].task_spec.event_definition
+        try:
+            correlations = definition.get_correlations(waiting[0], payload)
+        except Exception as exc:
+            raise InvalidInput("消息缺少关联字段", details={"message": name, "reason": str(exc)}) from exc
+        try:
+            step.wf.send_event(BpmnEvent(definition, payload=payload, correlations=correlations))
+        except SpiffWorkflowException as exc:
+            raise NothingWaiting(f"消息「{name}」与该办件不匹配", details={"message": name, "reason": str(exc)}) from exc
+        step.event(history.MESSAGE_RECEIVED, element_id=waiting[0].task_spec.bpmn_id,
+                   data={"name": name, "payload": payload})
+        step.recorded_tasks.update(t.id for t in waiting)
+        return step.case

@@ -1,0 +1,61 @@
+"""Start a case (办件) of a matter for an applicant."""
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.util.task import TaskState
+
+from engine import history, spiff
+from engine.commands import Command
+from engine.errors import InvalidInput
+from engine.identity.numbers import normalize_applicant
+from engine.models import Case, Matter
+from engine.repository.forms import validate_free_data
+from engine.runtime.step import RUNNING, Step, form_key_of
+
+RESERVED_KEYS = {"case_number", "applicant"}
+
+
+class StartCase(Command):
+    def __init__(self, process_key, applicant, data, actor):
+        if not isinstance(applicant, dict):
+            raise InvalidInput("申请人信息必须是对象", details={"applicant": "应为 {kind, id_number, name}"})
+        self.applicant = normalize_applicant(applicant.get("kind"), applicant.get("id_number"), applicant.get("name"))
+        self.process_key, self.data, self.actor = process_key, data or {}, actor
+
+    def execute(self, ctx):
+        engine, session = ctx.engine, ctx.session
+        definition = engine.repository.latest(session, "bpmn", self.process_key)
+        spec, subprocess_specs = engine.repository.specs(session, definition.id)
+        data = self._validate_start_data(engine, session, spec)
+        matter = session.get(Matter, self.process_key)
+        applicant = self.applicant
+        case = Case(definition_id=definition.id, process_key=self.process_key, status=RUNNING,
+                    applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
+                    applicant_name=applicant["name"], data={}, state={}, started_by=self.actor.name,
+                    serializer_version=spiff.serializer.VERSION)
+        session.add(case)
+        session.flush()
+        prefix = matter.implementation_code if matter and matter.implementation_code else "TB"
+        case.number = f"{prefix}{case.created_at:%Y%m%d}{case.id:06d}"
+        wf = spiff.new_workflow(spec, subprocess_specs)
+        start_data = {**data, "case_number": case.number, "applicant": applicant}
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(start_data)
+        with session.no_autoflush:
+            step = Step(engine, session, case, wf, self.actor)
+            step.event(history.CASE_STARTED, data={
+                "process": self.process_key, "version": definition.version, "applicant": applicant, "data": data})
+            step.advance()
+            step.finish()
+        return case
+
+    def _validate_start_data(self, engine, session, spec):
+        """Start data passes the start event's form (formKey), or the free-data rules."""
+        form_keys = {form_key_of(s) for s in spec.task_specs.values() if isinstance(s, StartEvent)} - {None}
+        if form_keys:
+            form, _ = engine.repository.form(session, sorted(form_keys)[0])
+            data = form.validate(self.data)
+        else:
+            data = validate_free_data(self.data)
+        reserved = RESERVED_KEYS & set(data)
+        if reserved:
+            raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
+        return data

@@ -1,0 +1,47 @@
+"""The one unit-of-work runner every command goes through (see ``engine.commands``)."""
+import sqlalchemy as sa
+
+from engine import spiff
+from engine.commands import CaseCommand
+from engine.errors import NotFound, ScriptError
+from engine.models import Case
+
+from .step import CaseContext, Context, Step, claim_version
+
+
+class CommandExecutor:
+    def __init__(self, engine):
+        self.engine = engine
+
+    def execute(self, command):
+        engine = self.engine
+        command.prepare(engine)
+        with engine.db.write() as session:
+            if not isinstance(command, CaseCommand):
+                return command.execute(Context(engine, session, command.actor))
+            case = lock_case(session, command.case_id(session))
+            if not command.loads_workflow:
+                return command.execute(CaseContext(engine, session, case, command.actor))
+            wf = load_workflow(engine, session, case)
+            with session.no_autoflush:  # one flush at commit, not one per query
+                step = Step(engine, session, case, wf, command.actor)
+                result = command.execute(step)
+                step.advance()
+                step.finish()
+            return result
+
+
+def lock_case(session, case_id):
+    case = session.scalars(sa.select(Case).where(Case.id == case_id).options(sa.orm.undefer(Case.state))).first()
+    if case is None:
+        raise NotFound("办件不存在", details={"case_id": case_id})
+    claim_version(session, case)
+    return case
+
+
+def load_workflow(engine, session, case):
+    spec, subprocess_specs = engine.repository.specs(session, case.definition_id)
+    try:
+        return spiff.load_state(case.state, case.serializer_version, spec, subprocess_specs)
+    except Exception as exc:
+        raise ScriptError("办件状态无法恢复", details={"reason": str(exc)}) from exc

@@ -1,0 +1,45 @@
+"""Runtime service: start cases, deliver messages, fire timers, find cases.
+
+Each write is one command run by the engine's unit-of-work runner
+(``engine.commands``); each read is a query scoped to who asks.
+"""
+import sqlalchemy as sa
+
+from engine.errors import NotFound
+from engine.identity import SYSTEM
+from engine.models import Case
+
+from .commands import FireDueTimers, SendMessage, StartCase
+from .queries import CaseQuery
+
+
+class RuntimeService:
+    def __init__(self, engine):
+        self.engine = engine
+
+    def start(self, process_key, applicant, data=None, actor=SYSTEM):
+        return self.engine.execute(StartCase(process_key, applicant, data, actor))
+
+    def send_message(self, case_id, name, data=None, actor=SYSTEM):
+        return self.engine.execute(SendMessage(case_id, name, data, actor))
+
+    def fire_due_timers(self, case_id, actor=SYSTEM):
+        return self.engine.execute(FireDueTimers(case_id, actor))
+
+    def query(self, actor):
+        """Cases ``actor`` may see, narrowed by the query's methods."""
+        return CaseQuery(self.engine, actor)
+
+    def get(self, case_id, actor):
+        """One case ``actor`` may see; one they may not see does not exist for them."""
+        case = self.query(actor).id(case_id).first()
+        if case is None:
+            raise NotFound("办件不存在", details={"case_id": case_id})
+        return case
+
+    def count(self, status=None):
+        with self.engine.db.read() as session:
+            q = sa.select(sa.func.count()).select_from(Case)
+            if status:
+                q = q.where(Case.status == status)
+            return session.scalar(q)

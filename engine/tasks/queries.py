@@ -1,0 +1,65 @@
+"""Task queries (after Camunda's ``taskService.createTaskQuery()``).
+
+``workable_by(actor)`` is an inbox: the READY tasks of the actor's groups that
+nobody claimed, a task drawn outside any lane, and the ones assigned to them
+(an admin's inbox is every task). ``visible_to`` is what may be looked at.
+"""
+import sqlalchemy as sa
+
+from engine.models import HumanTask
+
+READY = "READY"
+
+
+def may_work(actor, row):
+    if actor.is_admin:
+        return True
+    if row.assignee:
+        return row.assignee == actor.name
+    return row.lane is None or row.lane in actor.groups
+
+
+def may_see(actor, row):
+    return actor.role in ("admin", "auditor") or row.assignee == actor.name or (
+        row.lane is None or row.lane in actor.groups)
+
+
+class TaskQuery:
+    def __init__(self, engine):
+        self.engine = engine
+        self._q = sa.select(HumanTask)
+
+    def _where(self, condition):
+        self._q = self._q.where(condition)
+        return self
+
+    def ready(self):
+        return self._where(HumanTask.state == READY)
+
+    def workable_by(self, actor):
+        if actor.is_admin:
+            return self
+        in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(actor.groups or ["\0"]))
+        return self._where(sa.or_(HumanTask.assignee == actor.name,
+                                  sa.and_(HumanTask.assignee.is_(None), in_my_lanes)))
+
+    def lane(self, lane):
+        return self._where(HumanTask.lane == lane) if lane else self
+
+    def case(self, case_id):
+        return self._where(HumanTask.case_id == case_id) if case_id else self
+
+    def states(self, states):
+        return self._where(HumanTask.state.in_(states)) if states else self
+
+    def page(self, limit, offset=0):
+        """(tasks, total), oldest first: the inbox order."""
+        with self.engine.db.read() as session:
+            total = session.scalar(sa.select(sa.func.count()).select_from(self._q.subquery()))
+            rows = session.scalars(self._q.order_by(HumanTask.created_at, HumanTask.id)
+                                   .limit(limit).offset(offset)).all()
+            return rows, total
+
+    def list(self):
+        with self.engine.db.read() as session:
+            return session.scalars(self._q.order_by(HumanTask.id)).all()
