@@ -9,8 +9,17 @@ script *environment*. :class:`SandboxEnvironment` replaces the default one
   attributes starting with ``_``, no classes, ``with``, generators,
   ``finally`` or bare ``except`` (so a budget stop cannot be swallowed);
 * a whitelist of builtins and guarded operators (``*``, ``**``, ``<<``, ``+``,
-  ``%``, growing ``str`` methods, ``range``) that refuse memory bombs before
-  they allocate, and a per-evaluation size budget;
+  ``%``, set operators, comparisons, growing ``str``/``bytes`` methods,
+  ``range``, three-argument ``pow``) that refuse memory bombs before they
+  allocate, and a per-evaluation size budget;
+* a work budget for what runs in C without passing our code: every builtin
+  or method that walks a container (``list(range(n))``, ``max``, ``sorted``,
+  ``in``, ``==``, ``dict.fromkeys``, ``str.join`` …) charges its length
+  first, and lazy iterators (``map``, ``zip`` …) charge per item; the clock
+  is read at every charge and every tick, so one C call is the longest
+  stretch between two checks and it is bounded by the work budget;
+* values a script leaves behind must be JSON data (``check_data``), named in
+  the error when they are not;
 * a step and time budget: the compiler puts a ``_tick_()`` call in every loop
   body, comprehension, function and lambda, so no signal or ``sys.settrace``
   is needed and it works in any thread. (``sys.settrace`` was tried first: on
@@ -42,9 +51,13 @@ SCRIPT_FILENAME = "<string>"
 
 MAX_STEPS = 100_000          # line events per evaluation
 MAX_SECONDS = 2.0            # wall time per evaluation
-MAX_SIZE = 10_000_000        # characters / items created or returned per evaluation
+MAX_SIZE = 1_000_000         # characters / items created or returned per evaluation
+MAX_WORK = 5_000_000         # items walked by C-level builtins per evaluation (a few 100 ms at most)
 MAX_INT_BITS = 100_000       # about 30 000 decimal digits
+MAX_POW_MOD_BITS = 2_048     # three-argument pow: base, exponent and modulus each
 MAX_FORMAT_WIDTH = 10_000
+MAX_JSON_INT = 2 ** 53       # a script may leave integers a browser reads exactly
+MAX_JSON_DEPTH = 64          # nesting of lists and dicts a script may leave behind
 
 
 class SandboxViolation(Exception):
@@ -71,6 +84,14 @@ class ScriptSyntaxError(Exception):
         self.reason = reason
 
 
+class ScriptDataInvalid(Exception):
+    """A script left a value in the case data that is not JSON data."""
+
+    def __init__(self, variable, reason):
+        super().__init__(f"脚本留下的变量 {variable} 不能保存：{reason}")
+        self.variable, self.reason = variable, reason
+
+
 class _Stop(BaseException):
     """Carries a sandbox error out of the script; scripts cannot catch BaseException."""
 
@@ -93,22 +114,33 @@ _current = threading.local()
 
 
 class _Budget:
-    def __init__(self, max_steps, max_seconds, max_size):
+    def __init__(self, max_steps, max_seconds, max_size, max_work):
         self.steps_left = max_steps
         self.deadline = time.monotonic() + max_seconds
         self.size_left = max_size
+        self.work_left = max_work
+
+    def check_time(self):
+        if time.monotonic() > self.deadline:
+            _too_big("执行时间超过上限")
 
     def tick(self):
         self.steps_left -= 1
         if self.steps_left < 0:
             _too_big("执行步数超过上限（可能是死循环）")
-        if self.steps_left % 64 == 0 and time.monotonic() > self.deadline:
-            _too_big("执行时间超过上限")
+        self.check_time()
 
     def charge(self, size):
         self.size_left -= size
         if self.size_left < 0:
             _too_big("生成的数据量超过上限")
+        self.check_time()
+
+    def work(self, items):
+        self.work_left -= items
+        if self.work_left < 0:
+            _too_big("处理的数据量超过上限")
+        self.check_time()
 
 
 def _tick():
@@ -123,6 +155,40 @@ def _charge(size):
     budget = getattr(_current, "budget", None)
     if budget is not None:
         budget.charge(size)
+
+
+def _work(items):
+    budget = getattr(_current, "budget", None)
+    if budget is not None:
+        budget.work(items)
+
+
+_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range) + _VIEWS
+_TEXT = (str, bytes, bytearray)
+
+
+class _Counted:
+    """An iterator charging one unit of work per item: what C code pulls from it is bounded."""
+    __slots__ = ("_items",)
+
+    def __init__(self, items):
+        self._items = iter(items)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        _work(1)
+        return next(self._items)
+
+
+def _walk(items):
+    """``items`` ready for a C-level consumer: its length charged now, or counted per item."""
+    if isinstance(items, _SIZED):
+        _work(len(items))
+        return items
+    return items if isinstance(items, _Counted) else _Counted(items)
 
 
 def _weight(value, limit):
@@ -156,7 +222,7 @@ def _check_size(value):
 # ---------------------------------------------------------------- guards
 
 def _binop(op, a, b):
-    """``a op b`` for the operators that can build huge values from small ones."""
+    """``a op b`` for the operators that can build huge values or walk big ones."""
     ints = isinstance(a, int) and isinstance(b, int)
     if op == "**":
         if ints and b > 0 and abs(a) > 1 and a.bit_length() * b > MAX_INT_BITS:
@@ -172,55 +238,67 @@ def _binop(op, a, b):
                 _too_big("乘积过大")
         elif isinstance(a, int) or isinstance(b, int):
             seq, times = (b, a) if isinstance(a, int) else (a, b)
-            if isinstance(seq, (str, list, tuple)) and times > 0:
+            if isinstance(seq, (str, bytes, bytearray, list, tuple)) and times > 0:
                 _charge(_weight(seq, MAX_SIZE // times + 1) * times)
         return a * b
     if op == "+":
-        if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)):
+        if isinstance(a, (str, bytes, bytearray, list, tuple)) and isinstance(b, (str, bytes, bytearray, list, tuple)):
             _charge(len(a) + len(b))
         return a + b
     if op == "%":
-        if isinstance(a, str):
+        if isinstance(a, _TEXT):
             _check_percent_format(a)
             _charge(len(a) + _check_size(b))
         return a % b
+    if op in _SET_OPS:
+        if isinstance(a, _SIZED) and isinstance(b, _SIZED):
+            _work(len(a) + len(b))
+        return _SET_OPS[op](a, b)
     raise ValueError(op)
 
 
-_INPLACE = {"+=": "+", "*=": "*", "**=": "**", "<<=": "<<", "%=": "%"}
+_SET_OPS = {"-": lambda a, b: a - b, "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b}
+_INPLACE = {"+=": "+", "*=": "*", "**=": "**", "<<=": "<<", "%=": "%",
+            "-=": "-", "&=": "&", "|=": "|", "^=": "^"}
 _PLAIN_INPLACE = {
-    "-=": lambda a, b: a - b, "/=": lambda a, b: a / b, "//=": lambda a, b: a // b,
-    ">>=": lambda a, b: a >> b, "&=": lambda a, b: a & b, "|=": lambda a, b: a | b,
-    "^=": lambda a, b: a ^ b,
+    "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, ">>=": lambda a, b: a >> b,
 }
 
 
 def _inplacevar(op, a, b):
     if op in _INPLACE:
         if op == "+=" and isinstance(a, list) and not isinstance(b, (str, list, tuple)):
-            b = list(_getiter(b))            # list += any iterable, like Python
+            b = list(_walk(b))            # list += any iterable, like Python
         return _binop(_INPLACE[op], a, b)
     if op in _PLAIN_INPLACE:
         return _PLAIN_INPLACE[op](a, b)
     _refuse(f"不支持的运算 {op}")
 
 
+_PERCENT_SPEC = re.compile(rb"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
 def _check_percent_format(template):
-    for width in re.findall(r"%[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?", template):
+    raw = template.encode("utf-8", "surrogatepass") if isinstance(template, str) else bytes(template)
+    for width in _PERCENT_SPEC.findall(raw):
         for part in width:
-            if part == "*" or (part and int(part) > MAX_FORMAT_WIDTH):
+            if part == b"*" or (part and int(part) > MAX_FORMAT_WIDTH):
                 _too_big("格式化宽度过大")
 
 
-def _sized(limit_of):
-    """Wrap a str/list method so that ``limit_of(self, *args)`` is charged first."""
-    def wrap(method):
-        @functools.wraps(method)
-        def checked(self, *args, **kwargs):
-            _charge(limit_of(self, *args, **kwargs))
-            return method(self, *args, **kwargs)
-        return checked
-    return wrap
+def _in(item, items):
+    """``item in items``: free for hashed lookups, the container's length otherwise."""
+    if isinstance(items, (dict, set, frozenset)) or (isinstance(items, range) and type(item) is int):
+        _work(1)
+        return item in items
+    return item in _walk(items)
+
+
+def _compared(value):
+    """An operand of ``==``, ``<`` …: comparing containers walks them."""
+    if isinstance(value, _SIZED):
+        _work(len(value))
+    return value
 
 
 def _width(self, width=0, *rest):
@@ -234,20 +312,20 @@ def _replace_size(self, old="", new="", count=-1):
     return len(self) + hits * (len(new) - len(old))
 
 
-def _join_size(self, items):
-    return sum(len(x) + len(self) for x in items if isinstance(x, str))
-
-
-# Methods whose result can be far larger than their arguments: name -> (owner type, checked version).
+# Methods whose result can be far larger than their arguments: name -> size of the result.
 _GROWING = {
-    "ljust": (str, _sized(_width)(str.ljust)),
-    "rjust": (str, _sized(_width)(str.rjust)),
-    "center": (str, _sized(_width)(str.center)),
-    "zfill": (str, _sized(_width)(str.zfill)),
-    "expandtabs": (str, _sized(lambda s, tabsize=8: len(s) * max(int(tabsize), 1))(str.expandtabs)),
-    "replace": (str, _sized(_replace_size)(str.replace)),
-    "extend": (list, _sized(lambda s, items: len(items) if hasattr(items, "__len__") else 0)(list.extend)),
+    "ljust": _width, "rjust": _width, "center": _width, "zfill": _width,
+    "expandtabs": lambda s, tabsize=8: len(s) * max(int(tabsize), 1),
+    "replace": _replace_size,
 }
+# Methods taking iterables, which C code walks to the end.
+_ITERABLE_ARGS = {"extend", "update", "union", "intersection", "difference", "symmetric_difference",
+                  "issubset", "issuperset", "isdisjoint", "intersection_update", "difference_update",
+                  "symmetric_difference_update", "fromkeys"}
+# Methods that do not walk their container; every other method of a container is charged its length.
+_CONSTANT = {"append", "pop", "clear", "get", "setdefault", "popitem", "keys", "values", "items",
+             "add", "discard"}
+_CONTAINERS = (str, bytes, bytearray, list, tuple, dict, set, frozenset)
 
 _DENIED_ATTRIBUTES = {
     "mro": "不允许访问类型层次",
@@ -258,23 +336,48 @@ _DENIED_ATTRIBUTES = {
 }
 
 
+def _charged_method(obj, name, method):
+    """``obj.name`` for a built-in container: charged for the work and memory it will take."""
+    def charged(*args, **kwargs):
+        if name == "join":
+            items = list(_walk(args[0])) if args else []
+            _charge(sum(len(x) + len(obj) for x in items if isinstance(x, _TEXT)))
+            return method(items, *args[1:], **kwargs)
+        if name in _GROWING:
+            _charge(_GROWING[name](obj, *args, **kwargs))
+        elif name == "sort":
+            _work(len(obj) * max(1, len(obj).bit_length()))
+        elif not isinstance(obj, type) and (name not in _CONSTANT or isinstance(obj, _TEXT)) \
+                and not (name == "remove" and isinstance(obj, (set, dict))):
+            _work(len(obj))
+        if name in _ITERABLE_ARGS:
+            args = [_walk(a) for a in args]
+            if name == "extend" and isinstance(args[0], _SIZED):
+                _charge(len(args[0]))
+        return method(*args, **kwargs)
+    return charged
+
+
 def _getattr(obj, name, *default):
     if not isinstance(name, str) or name.startswith("_") or name in INSPECT_ATTRIBUTES:
         _refuse(f"不允许访问属性 {name!r}")
     if name in _DENIED_ATTRIBUTES:
         _refuse(_DENIED_ATTRIBUTES[name])
-    if name == "join" and isinstance(obj, str):
-        def join(items):
-            items = list(_getiter(items))
-            _charge(_join_size(obj, items))
-            return obj.join(items)
-        return join
-    if name in _GROWING:
-        kind, checked = _GROWING[name]
-        if isinstance(obj, kind):
-            return functools.partial(checked, obj)
-        if isinstance(obj, type) and issubclass(obj, kind):
-            return checked
+    if isinstance(obj, type) and issubclass(obj, _CONTAINERS):
+        base = next(t for t in _CONTAINERS if issubclass(obj, t))
+        method = getattr(base, name, *default)
+        if name == "fromkeys":
+            return _charged_method(base, name, method)
+        if callable(method):     # str.upper(s): the same as s.upper()
+            def unbound(self, *args, **kwargs):
+                if not isinstance(self, base):
+                    raise TypeError(f"{base.__name__}.{name} 需要 {base.__name__} 类型的参数")
+                return _getattr(self, name)(*args, **kwargs)
+            return unbound
+        return method
+    if isinstance(obj, _CONTAINERS):
+        method = getattr(obj, name, *default)
+        return _charged_method(obj, name, method) if callable(method) else method
     return getattr(obj, name, *default)
 
 
@@ -283,6 +386,8 @@ def _getiter(obj):
 
 
 def _getitem(obj, key):
+    if isinstance(key, slice) and isinstance(obj, _SIZED):
+        _work(len(range(*key.indices(len(obj)))))
     return obj[key]
 
 
@@ -294,7 +399,7 @@ class _ListWriter:
 
     def __setitem__(self, key, value):
         if isinstance(key, slice):
-            value = list(_getiter(value))
+            value = list(_walk(value))
             _charge(len(value))
         self.target[key] = value
 
@@ -316,7 +421,7 @@ def _apply(func, *args, **kwargs):
 
 def _fmt(value):
     """Value of an f-string field: its text must stay within the size budget."""
-    if isinstance(value, (str, list, tuple, dict, set, frozenset)):
+    if isinstance(value, (str, bytes, list, tuple, dict, set, frozenset)):
         _charge(_check_size(value))
     return value
 
@@ -331,11 +436,35 @@ def _safe_range(*args):
 def _safe_sum(items, start=0):
     if not isinstance(start, (int, float)):
         _refuse("sum 只能用于数字")
-    return sum(items, start)
+    return sum(_walk(items), start)
+
+
+def _safe_sorted(items, *, key=None, reverse=False):
+    items = list(_walk(items))
+    _work(len(items) * max(1, len(items).bit_length()))
+    return sorted(items, key=key, reverse=reverse)
+
+
+def _walking_first(func):
+    """A builtin that walks its one iterable argument (``max(xs)``; ``max(a, b)`` walks nothing)."""
+    @functools.wraps(func)
+    def walking(*args, **kwargs):
+        if len(args) == 1:
+            args = (_walk(args[0]),)
+        return func(*args, **kwargs)
+    return walking
+
+
+def _lazy(func):
+    """``map``, ``zip`` …: the iterator they return charges per item."""
+    @functools.wraps(func)
+    def counted(*args, **kwargs):
+        return _Counted(func(*args, **kwargs))
+    return counted
 
 
 class _SameInstances(type):
-    # Values made by the sandbox's `str` are plain str, so isinstance must accept any str.
+    # Values made by the sandbox's `str`, `list` … are plain ones, so isinstance must accept any.
     def __instancecheck__(cls, obj):
         return isinstance(obj, cls.__mro__[1])
 
@@ -352,13 +481,30 @@ class _SafeStr(str, metaclass=_SameInstances):
         return str(value, *args)
 
 
+def _walking_type(base):
+    """``list``, ``set`` …: building one from an iterable charges its length first."""
+    def __new__(cls, *args, **kwargs):
+        return base(*(_walk(a) for a in args), **kwargs)
+    return _SameInstances(f"safe_{base.__name__}", (base,), {"__new__": __new__})
+
+
+def _safe_int(value=0, *args):
+    if isinstance(value, _TEXT) and len(value) > 5_000:   # int('9' * n) is quadratic in n
+        _too_big("整数文本过长")
+    return int(value, *args)
+
+
 def _safe_repr(value):
     _fmt(value)
     return repr(value)
 
 
 def _safe_pow(base, exp, mod=None):
-    return _binop("**", base, exp) if mod is None else pow(base, exp, mod)
+    if mod is None:
+        return _binop("**", base, exp)
+    if any(isinstance(n, int) and abs(n).bit_length() > MAX_POW_MOD_BITS for n in (base, exp, mod)):
+        _too_big(f"pow 的参数超过 {MAX_POW_MOD_BITS} 位")
+    return pow(base, exp, mod)
 
 
 EXCEPTION_NAMES = (
@@ -368,12 +514,15 @@ EXCEPTION_NAMES = (
 
 SAFE_BUILTINS = {
     "None": None, "True": True, "False": False,
-    "abs": abs, "all": all, "any": any, "bool": bool, "chr": chr, "dict": dict,
-    "divmod": divmod, "enumerate": enumerate, "filter": filter, "float": float,
-    "frozenset": frozenset, "int": int, "isinstance": isinstance, "len": len, "list": list,
-    "map": map, "max": max, "min": min, "ord": ord, "reversed": reversed, "round": round,
-    "set": set, "sorted": sorted, "tuple": tuple, "zip": zip,
-    "range": _safe_range, "sum": _safe_sum, "str": _SafeStr, "repr": _safe_repr, "pow": _safe_pow,
+    "abs": abs, "bool": bool, "chr": chr, "divmod": divmod, "float": float, "isinstance": isinstance,
+    "len": len, "ord": ord, "round": round, "int": _safe_int,
+    "all": _walking_first(all), "any": _walking_first(any), "max": _walking_first(max),
+    "min": _walking_first(min), "sorted": _safe_sorted, "sum": _safe_sum,
+    "enumerate": _lazy(enumerate), "filter": _lazy(filter), "map": _lazy(map), "reversed": _lazy(reversed),
+    "zip": _lazy(zip),
+    "dict": _walking_type(dict), "frozenset": _walking_type(frozenset), "list": _walking_type(list),
+    "set": _walking_type(set), "tuple": _walking_type(tuple),
+    "range": _safe_range, "str": _SafeStr, "repr": _safe_repr, "pow": _safe_pow,
     "datetime": ClockDatetime, "date": ClockDate, "timedelta": timedelta, "timezone": timezone,
 }
 SAFE_BUILTINS.update({name: getattr(builtins, name) for name in EXCEPTION_NAMES})
@@ -381,6 +530,7 @@ SAFE_BUILTINS.update({name: getattr(builtins, name) for name in EXCEPTION_NAMES}
 GUARDS = {
     "_getattr_": _getattr, "_getitem_": _getitem, "_getiter_": _getiter, "_write_": _write,
     "_apply_": _apply, "_inplacevar_": _inplacevar, "_binop_": _binop, "_fmt_": _fmt, "_tick_": _tick,
+    "_in_": _in, "_cmp_": _compared,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
 }
@@ -388,7 +538,8 @@ GUARDS = {
 
 # ---------------------------------------------------------------- compiling
 
-_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%"}
+_GUARDED_OPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Add: "+", ast.Mod: "%",
+                ast.Sub: "-", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 
 
 def _tick_call(like):
@@ -486,6 +637,21 @@ class _Policy(RestrictingNodeTransformer):
                         args=[ast.Constant(op), node.left, node.right], keywords=[])
         return _located(call, node)
 
+    def visit_Compare(self, node):
+        """``a in b`` becomes ``_in_(a, b)``; other comparisons charge their container operands."""
+        node = self.node_contents_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            call = ast.Call(func=ast.Name("_in_", ast.Load()), args=[node.left, node.comparators[0]], keywords=[])
+            if isinstance(node.ops[0], ast.NotIn):
+                call = ast.UnaryOp(op=ast.Not(), operand=call)
+            return _located(call, node)
+
+        def charged(value):
+            return ast.Call(func=ast.Name("_cmp_", ast.Load()), args=[value], keywords=[])
+        node.left = charged(node.left)
+        node.comparators = [charged(c) for c in node.comparators]
+        return _located(node, node)
+
     def visit_FormattedValue(self, node):
         node = self.node_contents_visit(node)
         spec = node.format_spec
@@ -530,14 +696,15 @@ class SandboxEnvironment(TaskDataEnvironment):
     helper that a gateway relies on). Keys starting with ``_`` are invisible.
     """
 
-    def __init__(self, functions=None, max_steps=MAX_STEPS, max_seconds=MAX_SECONDS, max_size=MAX_SIZE):
+    def __init__(self, functions=None, max_steps=MAX_STEPS, max_seconds=MAX_SECONDS, max_size=MAX_SIZE,
+                 max_work=MAX_WORK):
         functions = dict(functions or {})
         bad = [name for name in functions if name.startswith("_") or name in GUARDS]
         if bad:
             raise ValueError(f"host function names must not start with '_': {bad}")
         super().__init__({"__builtins__": SAFE_BUILTINS, **GUARDS, **functions})
         self.reserved = frozenset(self.globals) | frozenset(SAFE_BUILTINS) | {"defined"}
-        self.limits = (max_steps, max_seconds, max_size)
+        self.limits = (max_steps, max_seconds, max_size, max_work)
 
     def _scope(self, context, external_context):
         scope = dict(self.globals)
@@ -587,6 +754,9 @@ class SandboxEnvironment(TaskDataEnvironment):
                    and not callable(v)}
         if _weight(updates, self.limits[2]) > self.limits[2]:
             raise ScriptBudgetExceeded("脚本写入的数据过大")
+        for name, value in updates.items():
+            if value is not context.get(name, skip):   # only what this script set
+                check_data(name, value)
         for name in seen - updates.keys():
             del context[name]                   # `del x` in the script
         context.update(updates)
@@ -598,12 +768,58 @@ def make_script_engine(functions=None, **limits):
 
     ``functions`` are host helpers visible to scripts by name (e.g.
     ``{"add_workdays": add_workdays}``); ``limits`` may set ``max_steps``,
-    ``max_seconds``, ``max_size``. Not serialised: re-attach after loading.
+    ``max_seconds``, ``max_size``, ``max_work``. Not serialised: re-attach after loading.
     """
     return PythonScriptEngine(environment=SandboxEnvironment(functions, **limits))
 
 
-SANDBOX_ERRORS = (SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError)
+SANDBOX_ERRORS = (SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError, ScriptDataInvalid)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def data_problem(value):
+    """Why ``value`` is not JSON data the case can store, or None.
+
+    JSON data: None, bool, int within ±2**53, finite float, text without NUL
+    or lone surrogates, lists/tuples and dicts with text keys, at most
+    ``MAX_JSON_DEPTH`` deep.
+    """
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return f"嵌套超过 {MAX_JSON_DEPTH} 层"
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if abs(item) > MAX_JSON_INT:
+                return f"整数超出 ±2^53 的范围"
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                return "不是有限的数值"
+        elif isinstance(item, str):
+            if "\x00" in item or _LONE_SURROGATE.search(item):
+                return "文本含有空字符或无效的 Unicode 代理字符"
+        elif isinstance(item, (list, tuple)):
+            stack.extend((x, depth + 1) for x in item)
+        elif isinstance(item, dict):
+            if not all(isinstance(k, str) for k in item):
+                return "字典的键必须是文本"
+            stack.extend((k, depth + 1) for k in item)
+            stack.extend((v, depth + 1) for v in item.values())
+        else:
+            kind = {set: "集合", frozenset: "集合", bytes: "字节串", bytearray: "字节串"}.get(type(item))
+            hint = "；日期请用 .isoformat() 存为文本" if hasattr(item, "isoformat") or isinstance(item, timedelta) else ""
+            return f"{kind or type(item).__name__} 不是 JSON 数据（只能保存文本、数字、布尔、列表和字典）{hint}"
+    return None
+
+
+def check_data(name, value):
+    problem = data_problem(value)
+    if problem:
+        raise ScriptDataInvalid(name, problem)
 
 
 def original_error(exc):
@@ -625,6 +841,8 @@ def to_script_error(exc):
     """
     cause = original_error(exc)
     details = {"error": type(cause).__name__, "detail": str(cause)}
+    if isinstance(cause, ScriptDataInvalid):
+        details["variable"] = cause.variable
     if isinstance(exc, SpiffWorkflowException):
         task = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
         if task is not None:
