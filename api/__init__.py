@@ -75,6 +75,7 @@ def create_app(engine, config=None):
                                                        "name": app.config["SESSION_COOKIE_NAME"]})
     for module in (session, tokens, definitions, cases, tasks, webhooks, jobs):
         api.register_blueprint(module.blp)
+    api.register_blueprint(jobs.incidents_blp)
     app.register_blueprint(docs.blp)
 
     @app.before_request

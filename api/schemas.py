@@ -89,6 +89,23 @@ class JobListSchema(Schema):
     items = fields.List(fields.Nested(JobSchema))
 
 
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    kind = fields.String()
+    operation = fields.String()
+    case_id = fields.Integer(allow_none=True)
+    process_key = fields.String(allow_none=True)
+    element_id = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True)
+    message = fields.String()
+    details = fields.Dict(allow_none=True)
+
+
+class IncidentListSchema(PageSchema):
+    items = fields.List(fields.Nested(IncidentSchema))
+
+
 # ---- definitions -------------------------------------------------------------------
 
 class DefinitionArgs(Schema):

@@ -53,6 +53,12 @@ class ScriptError(TongbanError):
     message = "流程脚本执行失败"
 
 
+class RunawayStep(ScriptError):
+    """A unit of work ran past its step cap or wall-clock cap; it was rolled back whole."""
+    code = "step_limit_exceeded"
+    message = "流程自动步骤超出限制，已中止，办件保持原状"
+
+
 class Conflict(TongbanError):
     """The state changed under the caller: retry with fresh data."""
     code = "conflict"

@@ -252,3 +252,26 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(sa.String(1000))
     delivered_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---- robustness: incidents ------------------------------------------------------------
+
+class Incident(Base):
+    """A unit of work stopped for running away (step or wall-clock cap); it was rolled back.
+
+    Written in its own transaction after the rollback, so admins see what was
+    refused even though the case itself shows nothing. No foreign key: the case
+    of a refused start never existed.
+    """
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    operation: Mapped[str] = mapped_column(sa.String(60))
+    case_id: Mapped[int | None]
+    process_key: Mapped[str | None] = mapped_column(sa.String(200))
+    element_id: Mapped[str | None] = mapped_column(sa.String(200))
+    actor: Mapped[str | None] = mapped_column(sa.String(100))
+    message: Mapped[str] = mapped_column(sa.String(1000))
+    details: Mapped[dict | None]

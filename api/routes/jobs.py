@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from .. import auth
 from ..auth import ADMIN, AUDITOR, engine
-from ..schemas import ErrorSchema, JobListSchema, JobSchema
+from ..schemas import ErrorSchema, IncidentListSchema, JobListSchema, JobSchema, PageArgs
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="到期作业（定时器）：失败原因与重试")
 
@@ -23,3 +23,18 @@ def list_failed():
 def retry(job_id):
     """清除失败计数，立即重试"""
     return engine().management.retry(job_id)
+
+
+incidents_blp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents",
+                          description="事故记录：因超出步数或时间上限而整体回滚的处理")
+
+
+@incidents_blp.route("", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@incidents_blp.arguments(PageArgs, location="query")
+@incidents_blp.response(200, IncidentListSchema)
+def list_incidents(args):
+    """被中止并回滚的处理（最新在前）：哪个办件、哪个环节、什么原因"""
+    page, per_page = args["page"], args["per_page"]
+    rows, total = engine().management.incidents(limit=per_page, offset=(page - 1) * per_page)
+    return {"items": rows, "total": total, "page": page, "per_page": per_page}

@@ -15,7 +15,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from engine.errors import Conflict, NotFound, TongbanError
-from engine.models import Job
+from engine.models import Incident, Job
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +86,24 @@ class ManagementService:
                 raise NotFound("作业不存在", details={"job_id": job_id})
             job.attempts, job.last_error, job.locked_until, job.locked_by = 0, None, None, None
             return job
+
+    # ---- incidents: units of work stopped by the step or wall-clock cap ----------
+
+    def record_incident(self, exc, command, case_id=None, process_key=None):
+        """Keep a runaway unit of work's reason where admins look; never fails the caller."""
+        details = exc.details if isinstance(exc.details, dict) else {}
+        try:
+            with self.engine.db.write() as session:
+                session.add(Incident(
+                    kind=exc.code, operation=type(command).__name__, case_id=case_id,
+                    process_key=process_key or getattr(command, "process_key", None),
+                    element_id=str(details.get("element"))[:200] if details.get("element") else None,
+                    actor=getattr(command.actor, "name", None), message=exc.message[:1000], details=details))
+        except Exception:  # the database itself may be the problem; the caller still gets its error
+            log.exception("could not record incident %s", exc.code)
+
+    def incidents(self, limit=100, offset=0):
+        with self.engine.db.read() as session:
+            total = session.scalar(sa.select(sa.func.count()).select_from(Incident))
+            rows = session.scalars(sa.select(Incident).order_by(Incident.id.desc()).limit(limit).offset(offset)).all()
+            return rows, total

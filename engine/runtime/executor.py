@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from engine import spiff
 from engine.commands import CaseCommand
-from engine.errors import NotFound, ScriptError
+from engine.errors import NotFound, RunawayStep, ScriptError
 from engine.models import Case
 
 from .step import CaseContext, Context, Step, claim_version
@@ -14,12 +14,22 @@ class CommandExecutor:
         self.engine = engine
 
     def execute(self, command):
+        where = {}
+        try:
+            return self._execute(command, where)
+        except RunawayStep as exc:
+            # The unit of work is rolled back; the incident lands in a transaction of its own.
+            self.engine.management.record_incident(exc, command, **where)
+            raise
+
+    def _execute(self, command, where):
         engine = self.engine
         command.prepare(engine)
         with engine.db.write() as session:
             if not isinstance(command, CaseCommand):
                 return command.execute(Context(engine, session, command.actor))
             case = lock_case(session, command.case_id(session))
+            where.update(case_id=case.id, process_key=case.process_key)
             if not command.loads_workflow:
                 return command.execute(CaseContext(engine, session, case, command.actor))
             wf = load_workflow(engine, session, case)

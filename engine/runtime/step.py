@@ -5,6 +5,8 @@ move it, records what happened in the trail, syncs the inbox rows and timer
 jobs derived from the workflow, and stores the state. Commands do their part
 (complete a task, deliver a message) on the step before it advances.
 """
+import os
+import time
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,11 +22,12 @@ from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMix
 from SpiffWorkflow.util.task import TaskState
 
 from engine import history, spiff
-from engine.errors import ScriptError, TongbanError
+from engine.errors import RunawayStep, ScriptError, TongbanError
 from engine.models import HumanTask, Job, utcnow
 from engine.spiff import scripting
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
+DEFAULT_STEP_SECONDS = 5.0
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
 DEFINITE = TaskState.DEFINITE_MASK
 
@@ -58,6 +61,15 @@ def current_data(wf):
         for task in sorted(frontier, key=lambda t: t.last_state_change):
             merged.update(task.data)
     return public_data(merged)
+
+
+def step_seconds():
+    """Wall-clock cap of one unit of work's engine steps (TONGBAN_STEP_SECONDS, default 5)."""
+    try:
+        seconds = float(os.environ.get("TONGBAN_STEP_SECONDS", DEFAULT_STEP_SECONDS))
+    except ValueError:
+        return DEFAULT_STEP_SECONDS
+    return seconds if seconds > 0 else DEFAULT_STEP_SECONDS
 
 
 def claim_version(session, case):
@@ -95,11 +107,14 @@ class Step(CaseContext):
         self.before = {t.id: t.state for t in all_tasks(wf)}
         self.engine_tasks = 0
         self.recorded_tasks = set()
+        self.seconds = step_seconds()
+        self.deadline = time.monotonic() + self.seconds
 
     def advance(self):
         """Run engine tasks until only people, messages or future timers can move the case."""
         try:
             while True:
+                self._check_time(None)
                 self.wf.refresh_timers()
                 self.wf.do_engine_steps(did_complete_task=self._did_complete)
                 if not any(t.state == TaskState.READY and not t.task_spec.manual for t in all_tasks(self.wf)):
@@ -112,9 +127,17 @@ class Step(CaseContext):
     def _did_complete(self, task):
         self.engine_tasks += 1
         if self.engine_tasks > MAX_ENGINE_TASKS_PER_CALL:
-            raise ScriptError("流程自动步骤超过上限，可能存在无限循环",
-                              details={"limit": MAX_ENGINE_TASKS_PER_CALL, "element": task.task_spec.bpmn_id})
+            raise RunawayStep("流程自动步骤超过上限，可能存在无限循环，已中止，办件保持原状",
+                              details={"reason": "steps", "limit": MAX_ENGINE_TASKS_PER_CALL,
+                                       "element": task.task_spec.bpmn_id})
+        self._check_time(task)
         self._record_engine_task(task)
+
+    def _check_time(self, task):
+        if time.monotonic() > self.deadline:
+            raise RunawayStep(f"流程自动步骤运行超过 {self.seconds:g} 秒，已中止，办件保持原状",
+                              details={"reason": "time", "limit_seconds": self.seconds, "steps": self.engine_tasks,
+                                       "element": task.task_spec.bpmn_id if task is not None else None})
 
     def _record_engine_task(self, task):
         spec = task.task_spec
@@ -149,7 +172,12 @@ class Step(CaseContext):
                 self._record_engine_task(task)
         self._sync_human_tasks()
         self._sync_jobs()
-        case.data = current_data(wf)
+        data = current_data(wf)
+        for name, value in data.items():    # rule outputs and message payloads too, not only scripts
+            problem = scripting.data_problem(value)
+            if problem:
+                raise ScriptError(f"流程数据 {name} 不能保存：{problem}", details={"variable": name})
+        case.data = data
         case.updated_at = utcnow()
         if wf.is_completed() and case.status == RUNNING:
             terminated = any(

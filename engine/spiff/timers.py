@@ -17,6 +17,8 @@ from engine.errors import DefinitionInvalid
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 TIMER_TAGS = ("timeDuration", "timeDate", "timeCycle")
+# A cycle fires at most once a minute: R/PT0S would refire in one unit of work until a cap stops it.
+MIN_CYCLE_SECONDS = 60
 
 # What an ISO literal may contain; anything else (letters of a variable name,
 # quotes, parentheses, %) makes the text an expression.
@@ -24,11 +26,14 @@ _ISO_SHAPE = re.compile(r"[0-9PYMWDTHSRZ:.,+\-/]+")
 _NAIVE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?")
 
 
+_parse_cycle = Iso.parse_iso_recurring_interval
+
+
 def _kind_of(text):
     """Which timer element an ISO literal fits, or None if Spiff cannot parse it."""
     try:
         if text.startswith("R"):
-            Iso.parse_iso_recurring_interval(text)
+            _parse_cycle(text)
             return "timeCycle"
         if text.startswith("P"):
             Iso.parse_iso_duration(text)
@@ -84,9 +89,18 @@ def normalize_timer_expressions(tree, tz="+08:00"):
                 text = _with_offset(text, tz)
             elif tag == "timeCycle":
                 text = "/".join(_with_offset(p, tz) for p in text.split("/"))
+                _check_cycle(text, node)
             node.text = repr(text)
             changed += 1
     return changed
+
+
+def _check_cycle(text, node):
+    _, _, period = _parse_cycle(text)
+    if period.total_seconds() < MIN_CYCLE_SECONDS:
+        raise DefinitionInvalid(
+            f"循环定时器 {text} 的周期不能短于 {MIN_CYCLE_SECONDS} 秒",
+            details=f"timeCycle period {period} is under {MIN_CYCLE_SECONDS} s (line {node.sourceline})")
 
 
 def install_clock():
@@ -96,3 +110,15 @@ def install_clock():
     global ``datetime``; swapping that global is the only hook it offers.
     """
     spiff_timer.datetime = ClockDatetime
+    Iso.parse_iso_recurring_interval = staticmethod(_checked_cycle)
+
+
+def _checked_cycle(expression):
+    """Spiff's cycle parser, refusing at run time what deployment refuses for literals
+    (a cycle computed by an expression cannot be checked before it runs)."""
+    from .scripting import SandboxViolation
+
+    cycles, start, period = _parse_cycle(expression)
+    if period.total_seconds() < MIN_CYCLE_SECONDS:
+        raise SandboxViolation(f"循环定时器的周期不能短于 {MIN_CYCLE_SECONDS} 秒")
+    return cycles, start, period

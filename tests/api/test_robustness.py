@@ -1,0 +1,231 @@
+"""Issue 6: no diagram, request or crash can freeze, bloat or corrupt the service.
+
+Each hostile case runs in a thread against the real app while a bystander
+starts an ordinary case: the hostile request is refused with a 4xx in the one
+error shape, the bystander is answered, and nothing of the hostile case is
+stored.
+"""
+import threading
+from xml.sax.saxutils import escape
+
+import pytest
+import sqlalchemy as sa
+
+from engine.models import Case, Incident
+
+from .conftest import APPLICANT, Caller, start_case
+
+HANG_GUARD = 120  # seconds: only to turn a hang into a failure, never a speed goal
+
+
+def flow(pid, script="x = 1", condition="True", boundary=""):
+    """start → script → gateway (condition) → user task (optional boundary) → end."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d_{pid}" targetNamespace="t">
+  <bpmn:process id="{pid}" name="健壮性 {pid}" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="x" name="脚本"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="g" name="判断" default="f4"><bpmn:incoming>f2</bpmn:incoming>
+      <bpmn:outgoing>f3</bpmn:outgoing><bpmn:outgoing>f4</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:userTask id="a" name="受理"><bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:userTask>
+    {boundary}
+    <bpmn:endEvent id="e"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="g"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="a">
+      <bpmn:conditionExpression>{escape(condition)}</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f4" sourceRef="g" targetRef="e"/>
+    <bpmn:sequenceFlow id="f5" sourceRef="a" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def loop(pid, script):
+    """start → script → gateway that always goes back to the script: runs until a cap stops it."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d_{pid}" targetNamespace="t">
+  <bpmn:process id="{pid}" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="a" name="受理"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:scriptTask id="x" name="循环脚本"><bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>
+      <bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>
+    <bpmn:exclusiveGateway id="g" default="f5"><bpmn:incoming>f3</bpmn:incoming>
+      <bpmn:outgoing>f4</bpmn:outgoing><bpmn:outgoing>f5</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="e"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="x"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="x" targetRef="g"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="g" targetRef="x">
+      <bpmn:conditionExpression>True</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="f5" sourceRef="g" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def cycle_boundary(expression):
+    return ('<bpmn:boundaryEvent id="t" name="催办" attachedToRef="a" cancelActivity="false">'
+            '<bpmn:timerEventDefinition>'
+            f'<bpmn:timeCycle>{escape(expression)}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>')
+
+
+def deploy(as_, name, source):
+    return as_("analyst")("POST", "/api/v1/definitions", data={"file": (_io(source), f"{name}.bpmn")},
+                          content_type="multipart/form-data")
+
+
+def _io(text):
+    import io
+    return io.BytesIO(text.encode("utf-8"))
+
+
+def case_count(engine):
+    with engine.db.read() as s:
+        return s.scalar(sa.select(sa.func.count()).select_from(Case))
+
+
+def while_answering(app, tokens, hostile):
+    """Run ``hostile()`` in a thread while a bystander starts an ordinary case; return both responses.
+
+    Each thread has its own test client (Flask's is not shared between threads)."""
+    out = {}
+
+    def run():
+        out["hostile"] = hostile()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    bystander = Caller(app.test_client(), tokens["hotline"])
+    out["bystander"] = bystander("POST", "/api/v1/cases", json={
+        "process": "no_criminal_record", "applicant": APPLICANT, "data": {}})
+    thread.join(HANG_GUARD)
+    assert not thread.is_alive(), "the hostile request never finished"
+    assert out["bystander"].status_code == 201, out["bystander"].get_json()
+    return out["hostile"]
+
+
+# The table of issue 6: expressions that used to freeze the server or take gigabytes.
+FREEZING = [
+    ("pow3", "x = 1", "pow(10**6000 + 7, 10**6000, 10**6000 + 9) > 0"),
+    ("max60", "\n".join(["x = max(range(9999999))"] * 60), "True"),
+    ("bytesmul", "x = len('a'.encode() * (3*10**9))", "True"),
+    ("bytesljust", "x = len('a'.encode().ljust(3*10**9))", "True"),
+    ("pctwidth", "x = len('%(a)2000000000d' % {'a': 1})", "True"),
+    # Each line alone fits the budgets (a range of 999 999 is allowed); together they exceed the work budget.
+    ("max60ok", "\n".join(["x = max(range(999999))"] * 60), "True"),
+    ("lists12", "\n".join(["x = len(list(range(999999)))"] * 12), "True"),
+    ("fromkeys", "\n".join(["x = len(dict.fromkeys(range(999999)))"] * 12), "True"),
+    ("inrange", "\n".join(["x = 'a' in range(999999)"] * 60), "True"),
+    ("compare", "l = list(range(999999))\n" + "\n".join(["x = l == l"] * 60), "True"),
+    ("sorted", "x = len(sorted(range(999999)))", "True"),
+]
+
+
+@pytest.mark.parametrize("pid, script, condition", FREEZING, ids=[f[0] for f in FREEZING])
+def test_expensive_expression_is_refused_while_the_server_answers(app, tokens, as_, deployed, pid, script, condition):
+    assert deploy(as_, pid, flow(pid, script, condition)).status_code == 201
+    before = case_count(deployed)
+    portal = Caller(app.test_client(), tokens["portal"])
+    r = while_answering(app, tokens, lambda: portal("POST", "/api/v1/cases", json={
+        "process": pid, "applicant": APPLICANT, "data": {}}))
+    assert r.status_code == 422, r.get_json()
+    body = r.get_json()
+    assert body["error"] == "script_error" and body["details"]["error"] == "ScriptBudgetExceeded"
+    assert "脚本超出资源限制" in body["message"]
+    assert case_count(deployed) == before + 1   # the bystander's case only
+
+
+NOT_JSON = [
+    ("gen", "g = (x for x in [1])", "g", "generator"),
+    ("aset", "s = {1, 2}", "s", "集合"),
+    ("bytes", "b = 'x'.encode()", "b", "字节串"),
+    ("delta", "t = timedelta(days=1)", "t", "timedelta"),
+    ("bigint", "n = 10**5000", "n", "2^53"),
+    ("surrogate", "u = chr(0xd800)", "u", "代理字符"),
+    ("nan", "f = float('nan')", "f", "有限"),
+]
+
+
+@pytest.mark.parametrize("pid, script, variable, words", NOT_JSON, ids=[n[0] for n in NOT_JSON])
+def test_a_value_that_is_not_json_is_named_and_refused(app, tokens, as_, deployed, pid, script, variable, words):
+    assert deploy(as_, pid, flow(pid, script)).status_code == 201
+    before = case_count(deployed)
+    portal = Caller(app.test_client(), tokens["portal"])
+    r = while_answering(app, tokens, lambda: portal("POST", "/api/v1/cases", json={
+        "process": pid, "applicant": APPLICANT, "data": {}}))
+    assert r.status_code == 422, r.get_json()
+    body = r.get_json()
+    assert body["details"]["variable"] == variable
+    assert variable in body["message"] and words in body["message"]
+    assert case_count(deployed) == before + 1
+
+
+def test_a_runaway_loop_stops_at_the_wall_clock_cap_and_leaves_the_case_as_it_was(
+        app, tokens, as_, deployed, monkeypatch):
+    monkeypatch.setenv("TONGBAN_STEP_SECONDS", "0.5")
+    # Each pass does real work within every per-expression budget; only the unit-of-work cap can stop it.
+    assert deploy(as_, "spin", loop("spin", "x = len(sorted(range(100000)))")).status_code == 201
+    case = start_case(as_, process="spin")
+    task = case["tasks"][0]
+    assert as_("admin")("POST", f"/api/v1/tasks/{task['id']}/claim").status_code == 200
+    before = as_("admin")("GET", f"/api/v1/cases/{case['id']}").get_json()
+    trail_before = as_("admin")("GET", f"/api/v1/cases/{case['id']}/trail").get_json()
+
+    admin = Caller(app.test_client(), tokens["admin"])
+    r = while_answering(app, tokens, lambda: admin("POST", f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}))
+    assert r.status_code == 422, r.get_json()
+    body = r.get_json()
+    assert body["error"] == "step_limit_exceeded" and body["details"]["reason"] == "time"
+    assert "办件保持原状" in body["message"]
+
+    after = as_("admin")("GET", f"/api/v1/cases/{case['id']}").get_json()
+    assert after == before
+    assert as_("admin")("GET", f"/api/v1/cases/{case['id']}/trail").get_json() == trail_before
+
+    incidents = as_("admin")("GET", "/api/v1/incidents").get_json()
+    assert incidents["total"] == 1
+    incident = incidents["items"][0]
+    assert incident["kind"] == "step_limit_exceeded" and incident["case_id"] == case["id"]
+    assert incident["process_key"] == "spin" and incident["actor"] == "admin"
+    assert incident["operation"] == "CompleteTask" and incident["details"]["reason"] == "time"
+    assert as_("window")("GET", "/api/v1/incidents").status_code == 403
+
+
+def test_a_runaway_start_is_recorded_although_no_case_exists(as_, deployed, monkeypatch):
+    monkeypatch.setenv("TONGBAN_STEP_SECONDS", "0.5")
+    source = loop("spin_start", "x = len(sorted(range(100000)))").replace(
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>', '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/>')
+    source = source.replace('<bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>',
+                            '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>').replace(
+        '<bpmn:incoming>f2</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>',
+        '<bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>')
+    assert deploy(as_, "spin_start", source).status_code == 201
+    before = case_count(deployed)
+    r = as_("portal")("POST", "/api/v1/cases", json={"process": "spin_start", "applicant": APPLICANT})
+    assert r.status_code == 422 and r.get_json()["error"] == "step_limit_exceeded"
+    assert case_count(deployed) == before
+    with deployed.db.read() as s:
+        incident = s.scalars(sa.select(Incident)).one()
+    assert incident.case_id is None and incident.process_key == "spin_start" and incident.operation == "StartCase"
+
+
+@pytest.mark.parametrize("cycle", ["R/PT0S", "R5/PT1S", "R/PT59S"])
+def test_a_tiny_cycle_timer_is_refused_at_deployment(as_, cycle):
+    r = deploy(as_, "tiny", flow("tiny", boundary=cycle_boundary(cycle)))
+    assert r.status_code == 422, r.get_json()
+    assert "周期不能短于 60 秒" in r.get_json()["message"]
+
+
+def test_a_minute_cycle_timer_deploys(as_):
+    assert deploy(as_, "minute", flow("minute", boundary=cycle_boundary("R3/PT1M"))).status_code == 201
+
+
+def test_a_tiny_cycle_from_an_expression_is_refused_when_it_runs(app, tokens, as_, deployed):
+    assert deploy(as_, "tinyexpr", flow("tinyexpr", boundary=cycle_boundary("'R/' + 'PT0S'"))).status_code == 201
+    before = case_count(deployed)
+    portal = Caller(app.test_client(), tokens["portal"])
+    r = while_answering(app, tokens, lambda: portal("POST", "/api/v1/cases", json={
+        "process": "tinyexpr", "applicant": APPLICANT, "data": {}}))
+    assert r.status_code == 422, r.get_json()
+    assert "周期不能短于 60 秒" in r.get_json()["message"]
+    assert case_count(deployed) == before + 1
