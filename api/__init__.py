@@ -7,7 +7,9 @@ Everything under /api/v1 speaks JSON (errors too); the OpenAPI 3 document is at
 is mounted on the same app when it provides a ``blueprint``.
 """
 import importlib.util
+import json
 import os
+import re
 from datetime import timedelta
 
 from flask import Flask, request
@@ -15,7 +17,7 @@ from flask_smorest import Api
 
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
 from .routes import cases, definitions, jobs, session, tasks, tokens, webhooks
@@ -91,6 +93,16 @@ def create_app(engine, config=None):
                 (request.is_json and b"\\u0000" in request.get_data(cache=True)):
             raise InvalidInput("请求中含有不允许的 NUL 字符", code="nul_character")
 
+    @app.before_request
+    def _refuse_odd_json():
+        # Parsed once here so that what the JSON parser itself cannot take (5 000-digit
+        # integers, nesting past the recursion limit) and text no database can store
+        # (lone surrogates such as "\ud800") are refused in the one error shape.
+        if request.is_json and request.get_data(cache=True):
+            status, problem = odd_json(request.get_data(cache=True))
+            if problem:
+                raise (InvalidInput if status == 422 else TongbanError)(problem, code="invalid_json")
+
     @app.after_request
     def _headers(response):
         if request.path.startswith("/api/"):
@@ -103,6 +115,35 @@ def create_app(engine, config=None):
 
     _mount_admin(app)
     return app
+
+
+MAX_JSON_DEPTH = 100
+
+
+def odd_json(body):
+    """``(status, why)`` a JSON request body cannot be taken, or ``(None, None)``."""
+    try:
+        value = json.loads(body)
+    except json.JSONDecodeError:
+        return None, None                   # plain bad JSON: the request parser says so (400)
+    except (ValueError, RecursionError):    # bad UTF-8, an over-long integer, nesting past the stack
+        return 400, "请求体不是合法的 JSON（或含有过长的整数、过深的嵌套）"
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return 422, f"请求体嵌套超过 {MAX_JSON_DEPTH} 层"
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return 422, "请求中含有无效的 Unicode 字符（孤立代理项）"
+        elif isinstance(item, list):
+            stack.extend((x, depth + 1) for x in item)
+        elif isinstance(item, dict):
+            stack.extend((x, depth + 1) for pair in item.items() for x in pair)
+    return None, None
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _mount_admin(app):

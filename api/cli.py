@@ -3,9 +3,12 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
+
+import sqlalchemy as sa
 
 from engine import Engine, Scheduler
-from engine.db import ROOT
+from engine.db import ROOT, database_url
 from engine.errors import TongbanError
 
 DEMO = ROOT / "processes" / "demo.json"
@@ -158,17 +161,42 @@ def build_parser():
     return p
 
 
+def missing_sqlite_file(url):
+    """The file an SQLite URL names, if it does not exist (connecting would create it empty)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.database.startswith("file:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def fail(code, message, details=None):
+    """One line on stderr, exit status 2: what went wrong, never a traceback or SQL."""
+    line = f"错误 [{code}]: {message}"
+    if details:
+        line += " " + json.dumps(details, ensure_ascii=False, default=str)[:500]
+    print(line.replace("\n", " "), file=sys.stderr)
+    return 2
+
+
 def main(argv=None):
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    engine = Engine()
+    url = database_url()
+    missing = missing_sqlite_file(url)
+    if missing is not None and args.func is not cmd_init:
+        return fail("no_database", f"数据库文件 {missing} 不存在：请在项目目录中运行，或先运行 tongban init")
+    engine = Engine(url)
     try:
         args.func(engine, args)
     except TongbanError as exc:
-        print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
-        if exc.details:
-            print(f"  {exc.details}", file=sys.stderr)
-        return 2
+        return fail(exc.code, exc.message, exc.details)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        return fail("database_error", "数据库操作失败（数据库未初始化、只读或不可用？）", {"reason": reason})
+    except (OSError, ValueError) as exc:
+        return fail("error", f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
     finally:
         engine.close()
     return 0

@@ -6,6 +6,7 @@ unexpected exception becomes a bare 500 without a stack trace.
 """
 import logging
 
+import sqlalchemy as sa
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -124,7 +125,14 @@ def handle_unexpected(exc):
     return error_response(500, "internal_error", "服务器内部错误，请稍后重试")
 
 
+def handle_data_error(exc):
+    # A value the database refused (too long, out of range): input, not a server fault.
+    log.warning("database refused a value: %s", str(exc.orig).splitlines()[0] if exc.orig else exc)
+    return error_response(422, "invalid_input", "输入数据超出允许的长度或范围")
+
+
 def register(app):
+    app.register_error_handler(sa.exc.DataError, handle_data_error)
     app.register_error_handler(e.TongbanError, handle_tongban)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,6 +5,7 @@ SQLite is the embedded default. Writers there take the lock at BEGIN
 on PostgreSQL the per-case version check decides who wins.
 """
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import Conflict
+from .errors import Conflict, InvalidInput
 
 DEFAULT_URL = "sqlite:///tongban.sqlite"
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,30 @@ def _sqlite_engine(url, immediate):
 def _is_unique_violation(exc):
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _check_text_columns(session, _context, _instances):
+    """Text that a column cannot hold is the caller's error (422), on SQLite as on PostgreSQL:
+    PostgreSQL refuses over-long values and lone surrogates at flush, SQLite stores them."""
+    for obj in (*session.new, *session.dirty):
+        state = sa.inspect(obj)
+        for attr in state.mapper.column_attrs:
+            column = attr.columns[0]
+            if not isinstance(column.type, sa.String):
+                continue
+            value = state.dict.get(attr.key)
+            if not isinstance(value, str):
+                continue
+            where = f"{column.table.name}.{column.name}"
+            if column.type.length and len(value) > column.type.length:
+                raise InvalidInput(f"输入内容过长：{where} 最多 {column.type.length} 个字符",
+                                   details={"field": where, "max_length": column.type.length}, code="too_long")
+            if _LONE_SURROGATE.search(value):
+                raise InvalidInput("输入内容含有无效的 Unicode 字符（孤立代理项）", details={"field": where})
 
 
 class Database:

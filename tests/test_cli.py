@@ -63,3 +63,35 @@ def test_errors_are_reported_in_plain_words(engine, database_url, tmp_path):
     assert "definition_invalid" in proc.stderr
     proc = tongban(database_url, "user", "add", "x", "--role", "wizard", check=False)
     assert proc.returncode != 0
+
+
+def one_line_error(proc):
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("错误 ["), proc.stderr
+    assert "Traceback" not in proc.stderr and "SELECT" not in proc.stderr and "INSERT" not in proc.stderr
+    return lines[0]
+
+
+def test_a_missing_database_file_is_not_created_outside_init(tmp_path):
+    path = tmp_path / "nowhere.sqlite"
+    line = one_line_error(tongban(f"sqlite:///{path}", "token", "admin", check=False))
+    assert "no_database" in line and "tongban init" in line
+    assert not path.exists()
+
+
+def test_an_uninitialised_database_is_one_line(tmp_path):
+    path = tmp_path / "empty.sqlite"
+    path.touch()
+    line = one_line_error(tongban(f"sqlite:///{path}", "token", "admin", check=False))
+    assert "database_error" in line
+
+
+def test_odd_input_on_the_command_line_is_one_line(engine, database_url, tmp_path):
+    tongban(database_url, "init")
+    deep = tmp_path / "deep.matter.json"
+    deep.write_text("[" * 50000 + "]" * 50000)
+    assert "definition_invalid" in one_line_error(tongban(database_url, "deploy", str(deep), check=False))
+    line = one_line_error(tongban(database_url, "user", "add", "li", "--role", "clerk", "--group", "组" * 5000,
+                                  check=False))
+    assert "too_long" in line or "invalid_input" in line

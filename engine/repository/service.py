@@ -146,6 +146,23 @@ def check_expressions(root, filename):
                                 details={"file": filename, "expressions": problems})
 
 
+MAX_ID, MAX_NAME = 200, 300   # the columns element ids and names are copied into
+
+
+def check_names(root, filename):
+    """Ids and names end up in columns (process key, task element and name, lane):
+    refuse at deployment what would not fit, instead of failing a case later."""
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for attr, limit in (("id", MAX_ID), ("name", MAX_NAME)):
+            value = node.get(attr)
+            if value is not None and len(value) > limit:
+                raise DefinitionInvalid(f"元素的 {attr} 过长（最多 {limit} 个字符）",
+                                        details={"file": filename, "element": etree.QName(node).localname,
+                                                 "attribute": attr, "length": len(value), "max_length": limit})
+
+
 class RepositoryService:
     def __init__(self, engine):
         self.engine = engine
@@ -264,6 +281,7 @@ class RepositoryService:
                 root = copy.deepcopy(src.tree.getroot())
                 timers.normalize_timer_expressions(root)
                 check_expressions(root, src.filename)
+                check_names(root, src.filename)
                 parser.add_bpmn_xml(root, filename=src.filename)
         except (ValidationException, SpiffWorkflowException) as exc:
             raise DefinitionInvalid(f"文件未通过校验：{exc}", details={"reason": str(exc)}) from exc
@@ -283,10 +301,12 @@ class RepositoryService:
     def _store_matter(self, session, src):
         try:
             entry = json.loads(src.text)
-        except json.JSONDecodeError as exc:
-            raise DefinitionInvalid("事项目录文件不是合法的 JSON", details={"file": src.filename, "reason": str(exc)}) from exc
+        except (ValueError, RecursionError) as exc:   # RecursionError: nested past the stack
+            raise DefinitionInvalid("事项目录文件不是合法的 JSON", details={"file": src.filename,
+                                                                   "reason": str(exc)[:200]}) from None
         if not isinstance(entry, dict) or not entry.get("process") or not entry.get("name"):
             raise DefinitionInvalid("事项目录缺少 process 或 name", details={"file": src.filename})
+        self._check_matter(entry, src.filename)
         matter = session.get(Matter, entry["process"]) or Matter(process_key=entry["process"])
         changed = matter.guide != entry
         matter.name = entry["name"]
@@ -299,6 +319,26 @@ class RepositoryService:
         session.add(matter)
         session.flush()
         return Deployed("matter", entry["process"], 1, entry["name"], created=changed)
+
+    @staticmethod
+    def _check_matter(entry, filename):
+        problems = {}
+        for key, limit in (("process", MAX_ID), ("name", MAX_NAME), ("department", 200),
+                           ("base_code", 64), ("implementation_code", 64)):
+            value = entry.get(key)
+            if value is None and key not in ("process", "name"):
+                continue
+            if not isinstance(value, str) or len(value) > limit:
+                problems[key] = f"应为不超过 {limit} 个字符的文本"
+        for key in ("legal_limit_days", "promised_limit_days"):
+            value = entry.get(key)
+            if value is not None and (type(value) is not int or not 0 <= value <= 10_000):
+                problems[key] = "应为 0–10000 的整数"
+        problem = scripting.data_problem(entry)
+        if problem:
+            problems["file"] = problem
+        if problems:
+            raise DefinitionInvalid("事项目录内容不合法", details={"file": filename, **problems})
 
     # ---- look-ups ---------------------------------------------------------
 

@@ -58,6 +58,7 @@ MATRIX = [
      {"admin": 204, "window": 204, **{u: 404 for u in USERS if u not in ("admin", "window")}}),
     ("failed jobs", lambda a: ("GET", "/api/v1/jobs", None, {}), {"admin": 200, "auditor": 200}),
     ("retry a job", lambda a: ("POST", "/api/v1/jobs/999/retry", None, {}), {"admin": 404}),
+    ("incidents", lambda a: ("GET", "/api/v1/incidents", None, {}), {"admin": 200, "auditor": 200}),
     ("list definitions", lambda a: ("GET", "/api/v1/definitions", None, {}), ALL_200),
     ("deploy", lambda a: ("POST", "/api/v1/definitions", None, upload()), {"admin": 200, "analyst": 200}),
     ("definition source", lambda a: ("GET", "/api/v1/definitions/bpmn/no_criminal_record", None, {}),

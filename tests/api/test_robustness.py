@@ -229,3 +229,71 @@ def test_a_tiny_cycle_from_an_expression_is_refused_when_it_runs(app, tokens, as
     assert r.status_code == 422, r.get_json()
     assert "周期不能短于 60 秒" in r.get_json()["message"]
     assert case_count(deployed) == before + 1
+
+
+# ---- odd requests: a 4xx in the one error shape, never a 5xx ------------------------------
+
+BIG_INT = "1" + "0" * 5000
+
+
+def odd_requests(case_id, task_id):
+    """(who, method, path, raw JSON body) that used to answer 500."""
+    applicant = '{"kind": "person", "id_number": "11010519491231002X", "name": "张三"}'
+    return [
+        (None, "POST", "/api/v1/session", '{"name": "admin", "password": %s}' % BIG_INT),
+        ("window", "POST", "/api/v1/tokens", '{"days": %s}' % BIG_INT),
+        ("portal", "POST", "/api/v1/cases", '{"process": "no_criminal_record", "applicant": %s, "data": {"n": %s}}'
+         % (applicant, BIG_INT)),
+        ("portal", "POST", f"/api/v1/cases/{case_id}/messages", '{"name": "x", "data": {"n": %s}}' % BIG_INT),
+        ("window", "POST", f"/api/v1/tasks/{task_id}/complete", '{"data": {"n": %s}}' % BIG_INT),
+        ("portal", "POST", "/api/v1/webhooks", '{"url": "http://example.com/h", "events": ["case_started"], '
+                                              '"x": %s}' % BIG_INT),
+        ("portal", "POST", "/api/v1/cases", '{"process": "\\ud800", "applicant": %s}' % applicant),
+        ("portal", "POST", "/api/v1/cases", '{"process": "no_criminal_record", "applicant": '
+                                            '{"kind": "person", "id_number": "11010519491231002X", "name": "\\udfff"}}'),
+        ("portal", "POST", f"/api/v1/cases/{case_id}/messages", '{"name": "\\ud800"}'),
+        (None, "POST", "/api/v1/session", '{"name": "\\ud800", "password": "x"}'),
+        ("window", "POST", f"/api/v1/tasks/{task_id}/complete", '{"data": {"\\ud800": 1}}'),
+        ("portal", "POST", "/api/v1/cases", "[" * 50000 + "]" * 50000),
+        ("portal", "POST", "/api/v1/cases", '{"data": ' + "[" * 500 + "]" * 500 + "}"),
+    ]
+
+
+def test_odd_requests_get_a_4xx_in_the_one_error_shape(app, tokens, as_, deployed):
+    case = start_case(as_)
+    task = case["tasks"][0]
+    for who, method, path, body in odd_requests(case["id"], task["id"]):
+        caller = Caller(app.test_client(), tokens[who] if who else None)
+        r = while_answering(app, tokens, lambda: caller(
+            method, path, data=body, headers={"Content-Type": "application/json"}))
+        assert 400 <= r.status_code < 500, (path, body[:80], r.status_code, r.get_json())
+        assert set(r.get_json()) == {"error", "message", "details"}, r.get_json()
+
+
+def test_over_long_ids_and_names_on_upload_are_refused(as_, deployed):
+    long_id = "p" + "x" * 5000
+    r = deploy(as_, "longid", flow("longid").replace('id="longid"', f'id="{long_id}"'))
+    assert r.status_code == 422 and r.get_json()["details"]["attribute"] == "id"
+    r = deploy(as_, "longname", flow("longname").replace('name="受理"', f'name="{"名" * (4 * 1024 * 1024 // 3)}"'))
+    assert r.status_code in (413, 422), r.get_json()
+    r = deploy(as_, "longname2", flow("longname2").replace('name="受理"', f'name="{"名" * 301}"'))
+    assert r.status_code == 422 and r.get_json()["details"]["attribute"] == "name"
+    # a form key or matter entry that does not fit a column: 422 on every database
+    r = as_("analyst")("POST", "/api/v1/definitions", data={"file": (_io('{"components": []}'), "k" * 300 + ".form")},
+                       content_type="multipart/form-data")
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"] in ("too_long", "definition_invalid")
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 50000 + "]" * 50000,
+    '{"process": "no_criminal_record", "name": "%s"}' % ("名" * 400),
+    '{"process": "no_criminal_record", "name": "x", "legal_limit_days": %s}' % BIG_INT[:4000],
+    '{"process": "no_criminal_record", "name": "\\ud800"}',
+    '{"process": ["no_criminal_record"], "name": "x"}',
+])
+def test_odd_matter_files_are_refused(as_, deployed, text):
+    r = as_("analyst")("POST", "/api/v1/definitions", data={"file": (_io(text), "odd.matter.json")},
+                       content_type="multipart/form-data")
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"] in ("definition_invalid", "invalid_input", "too_long")
