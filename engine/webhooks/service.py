@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.models import WebhookDelivery, WebhookSubscription, utcnow
 
+from . import targets
 from .outbox import CANCELLED, FAILED, PENDING, SCOPE_OWN, deliver_due
 
 
@@ -21,6 +22,14 @@ def check_url(url):
         raise InvalidInput("回调地址必须是 http(s) 地址", details={"url": "必须是 http:// 或 https:// 开头的完整地址"})
     if parts.username or parts.password:
         raise InvalidInput("回调地址不能包含用户名或密码", details={"url": "不能包含用户名或密码"})
+    try:
+        parts.port
+        targets.check_subscription(parts.hostname)
+    except ValueError:
+        raise InvalidInput("回调地址端口不合法", details={"url": "端口不合法"}) from None
+    except targets.TargetRefused:
+        raise InvalidInput("回调地址不能指向本机、内网、链路本地或组播地址（管理员可用 TONGBAN_WEBHOOK_ALLOW 放行内网地址）",
+                           details={"url": "地址不在允许范围内"}, code="webhook_target_refused") from None
 
 
 def check_events(events):

@@ -16,6 +16,12 @@ EXAMPLES = int(os.environ.get("TONGBAN_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("TONGBAN_FUZZ_RANDOM") == "1"
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(monkeypatch):
+    """Receivers here listen on 127.0.0.1, which webhooks reach only through the allow-list."""
+    monkeypatch.setenv("TONGBAN_WEBHOOK_ALLOW", "127.0.0.1")
+
+
 @pytest.fixture
 def fuzz_target(deployed):
     for name, (role, groups) in PEOPLE.items():

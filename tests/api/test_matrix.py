@@ -11,6 +11,12 @@ USERS = list(PEOPLE)  # admin analyst auditor portal hotline window police
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(monkeypatch):
+    """Receivers here listen on 127.0.0.1, which webhooks reach only through the allow-list."""
+    monkeypatch.setenv("TONGBAN_WEBHOOK_ALLOW", "127.0.0.1")
+
+
 def case_of_portal(as_):
     return start_case(as_, who="portal")
 

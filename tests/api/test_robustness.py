@@ -297,3 +297,81 @@ def test_odd_matter_files_are_refused(as_, deployed, text):
                        content_type="multipart/form-data")
     assert r.status_code == 422, r.get_json()
     assert r.get_json()["error"] in ("definition_invalid", "invalid_input", "too_long")
+
+
+# ---- webhooks: no port scanner for integrators -------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:5000/", "http://127.1/", "http://0x7f000001:80/", "http://2130706433/", "http://0177.0.0.1/",
+    "http://[::1]:8080/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/", "http://169.254.169.254/latest",
+    "http://[fe80::1]/", "http://224.0.0.1/", "http://0.0.0.0/", "http://[::]/", "http://10.1.2.3/",
+    "http://192.168.0.1/", "http://localhost:8000/", "http://api.localhost/",
+])
+def test_webhook_to_a_non_public_address_is_refused(app, tokens, url, monkeypatch):
+    monkeypatch.delenv("TONGBAN_WEBHOOK_ALLOW", raising=False)
+    portal = Caller(app.test_client(), tokens["portal"])
+    r = while_answering(app, tokens, lambda: portal("POST", "/api/v1/webhooks", json={
+        "url": url, "events": ["case_started"]}))
+    assert r.status_code == 422, r.get_json()
+    assert r.get_json()["error"] == "webhook_target_refused"
+
+
+def test_the_allow_list_admits_intranet_receivers(as_, monkeypatch):
+    monkeypatch.setenv("TONGBAN_WEBHOOK_ALLOW", "10.0.0.0/8, hooks.intranet.example")
+    for url in ("http://10.1.2.3/hook", "http://hooks.intranet.example/hook", "https://example.com/hook"):
+        assert as_("portal")("POST", "/api/v1/webhooks", json={"url": url, "events": ["case_started"]}).status_code == 201
+    r = as_("portal")("POST", "/api/v1/webhooks", json={"url": "http://192.168.1.1/", "events": ["case_started"]})
+    assert r.status_code == 422
+
+
+def test_delivery_checks_the_address_after_dns_and_says_nothing_about_it(deployed, as_, monkeypatch):
+    """A name admitted when subscribing but resolving to loopback at delivery is refused
+    without connecting, and open and closed ports look the same in the delivery record."""
+    import socket
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from engine import webhooks
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with socket.socket() as s:           # a port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    try:
+        monkeypatch.setenv("TONGBAN_WEBHOOK_ALLOW", "localhost")
+        hooks = [as_("admin")("POST", "/api/v1/webhooks", json={
+            "url": f"http://localhost:{port}/hook", "events": ["case_started"]}).get_json()
+            for port in (server.server_address[1], closed)]
+        start_case(as_)
+        monkeypatch.setenv("TONGBAN_WEBHOOK_ALLOW", "")      # the operator withdraws it
+        assert webhooks.deliver_due(deployed) == 2
+        records = [as_("admin")("GET", f"/api/v1/webhooks/{h['id']}/deliveries").get_json()["items"][0]
+                   for h in hooks]
+        assert received == []
+        assert [(d["last_status_code"], d["last_error"]) for d in records] == [(None, "目标地址不在允许范围内")] * 2
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_resolution_is_checked_for_every_address():
+    from engine.webhooks import targets
+
+    allow = targets.allow_list("")
+    with pytest.raises(targets.TargetRefused):
+        targets.resolve("localhost", 80, allow)
+    assert targets.resolve("localhost", 80, targets.allow_list("127.0.0.0/8,::1")) in ("127.0.0.1", "::1")
+    assert targets.resolve("8.8.8.8", 80, allow) == "8.8.8.8"
+    with pytest.raises(targets.TargetRefused):
+        targets.resolve("0x7f000001", 80, allow)
