@@ -7,7 +7,9 @@ rate-limit budget per caller.
 """
 import hashlib
 import json
+import os
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,6 +20,12 @@ from engine.errors import Conflict
 from engine.models import Base, utcnow
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def idempotency_lease():
+    """How long a reservation holds before a retry may take it over (the holder crashed).
+    Longer than any request runs (TONGBAN_STEP_SECONDS caps the engine's part)."""
+    return timedelta(seconds=float(os.environ.get("TONGBAN_IDEMPOTENCY_LEASE_SECONDS", "30")))
 
 
 class AppSetting(Base):
@@ -38,6 +46,11 @@ class IdempotencyKey(Base):
     status_code: Mapped[int | None]
     response: Mapped[dict | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Crash safety (migration 0004): the reservation's holder and lease, and the case its
+    # request changed, written in the engine's own unit of work (see ``bind_case``).
+    lease_token: Mapped[str | None] = mapped_column(sa.String(32))
+    locked_until: Mapped[datetime | None]
+    case_id: Mapped[int | None]
 
 
 class RateLimit(Base):
@@ -73,44 +86,95 @@ def request_hash(endpoint, body):
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim_key(engine, owner, key, endpoint, digest):
-    """Reserve ``key`` for this request. Returns None when the caller should go on,
-    or the stored (status, body) of the earlier request to replay."""
+@dataclass
+class Claim:
+    """What to do with a request carrying a key: ``go`` (holding ``token``), ``replay``
+    the stored response, or ``recover`` one from ``case_id`` (the work committed, the
+    response was not stored: its process died in between)."""
+    kind: str
+    token: str = None
+    status: int = None
+    body: dict = None
+    case_id: int = None
+
+
+_KEYS = IdempotencyKey.__table__
+
+
+def claim_key(engine, owner, key, endpoint, digest, attempts=5):
+    """Reserve ``key`` for this request, or say how to answer it from the earlier one."""
     now = utcnow()
+    token = secrets.token_hex(16)
     try:
         with engine.db.write() as session:
             session.execute(sa.delete(IdempotencyKey).where(
                 IdempotencyKey.owner == owner, IdempotencyKey.key == key,
                 IdempotencyKey.created_at < now - IDEMPOTENCY_TTL))
             session.add(IdempotencyKey(owner=owner, key=key, endpoint=endpoint, request_hash=digest,
-                                       created_at=now))
-        return None
-    except Conflict:  # the key exists: replay or refuse below
+                                       created_at=now, lease_token=token, locked_until=now + idempotency_lease()))
+        return Claim("go", token=token)
+    except Conflict:  # the key exists: replay, recover, take over or refuse below
         pass
     with engine.db.read() as session:
         row = session.get(IdempotencyKey, (owner, key))
     if row is None:  # released meanwhile by a failed first attempt: try once more
-        return claim_key(engine, owner, key, endpoint, digest)
+        if attempts <= 0:
+            raise Conflict("相同幂等键的请求正在处理中，请稍后重试", code="idempotency_in_progress",
+                           details={"idempotency_key": key})
+        return claim_key(engine, owner, key, endpoint, digest, attempts - 1)
     if row.endpoint != endpoint or row.request_hash != digest:
         raise Conflict("该幂等键已用于另一个请求", code="idempotency_key_reused",
                        details={"idempotency_key": key})
-    if row.status_code is None:
+    if row.status_code is not None:
+        return Claim("replay", status=row.status_code, body=row.response)
+    if row.case_id is not None:
+        return Claim("recover", case_id=row.case_id)
+    if row.locked_until is not None and row.locked_until > now:
         raise Conflict("相同幂等键的请求正在处理中，请稍后重试", code="idempotency_in_progress",
                        details={"idempotency_key": key})
-    return row.status_code, row.response
-
-
-def store_response(engine, owner, key, status, body):
+    # The holder's lease ran out and it changed nothing: it crashed (or is about to lose).
     with engine.db.write() as session:
-        row = session.get(IdempotencyKey, (owner, key))
-        if row is not None:
-            row.status_code, row.response = status, body
+        taken = session.execute(sa.update(_KEYS).where(
+            _KEYS.c.owner == owner, _KEYS.c.key == key, _KEYS.c.case_id.is_(None),
+            _KEYS.c.status_code.is_(None),
+            _KEYS.c.lease_token.is_(None) if row.lease_token is None else _KEYS.c.lease_token == row.lease_token,
+        ).values(lease_token=token, locked_until=now + idempotency_lease())).rowcount
+    if taken == 1:
+        return Claim("go", token=token)
+    if attempts <= 0:
+        raise Conflict("相同幂等键的请求正在处理中，请稍后重试", code="idempotency_in_progress",
+                       details={"idempotency_key": key})
+    return claim_key(engine, owner, key, endpoint, digest, attempts - 1)
 
 
-def release_key(engine, owner, key):
-    """The request failed: forget the key so that a corrected retry may use it."""
+def bind_case(session, case, owner, key, token):
+    """Inside the engine's unit of work: mark the reservation as used by ``case``.
+
+    Only the current holder may: a request whose lease was taken over fails here
+    and its whole unit of work rolls back, so one key never changes two cases."""
+    bound = session.execute(sa.update(_KEYS).where(
+        _KEYS.c.owner == owner, _KEYS.c.key == key, _KEYS.c.lease_token == token, _KEYS.c.case_id.is_(None),
+    ).values(case_id=case.id)).rowcount
+    if bound != 1:
+        raise Conflict("相同幂等键的请求已由另一次重试处理", code="idempotency_in_progress",
+                       details={"idempotency_key": key})
+
+
+def store_response(engine, owner, key, token, status, body):
+    """Keep the response for replays (``token`` None: a recovered one, stored if still missing)."""
     with engine.db.write() as session:
-        session.execute(sa.delete(IdempotencyKey).where(IdempotencyKey.owner == owner, IdempotencyKey.key == key))
+        session.execute(sa.update(_KEYS).where(
+            _KEYS.c.owner == owner, _KEYS.c.key == key, _KEYS.c.status_code.is_(None),
+            *([_KEYS.c.lease_token == token] if token else []),
+        ).values(status_code=status, response=body, locked_until=None))
+
+
+def release_key(engine, owner, key, token):
+    """The request failed before changing anything: forget the key so that a corrected retry may use it."""
+    with engine.db.write() as session:
+        session.execute(sa.delete(IdempotencyKey).where(
+            IdempotencyKey.owner == owner, IdempotencyKey.key == key, IdempotencyKey.lease_token == token,
+            IdempotencyKey.case_id.is_(None)))
 
 
 def purge_expired(engine):

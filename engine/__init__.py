@@ -42,9 +42,12 @@ class Engine:
         self.users = UserService(self)
         self.webhooks = WebhookService(self)
 
-    def execute(self, command):
-        """Run one command in one unit of work; returns its result."""
-        return self.executor.execute(command)
+    def execute(self, command, within=None):
+        """Run one command in one unit of work; returns its result.
+
+        ``within(session, result)`` runs in that unit of work just before it commits:
+        a caller's own bookkeeping (an idempotency key) lands with the change or not at all."""
+        return self.executor.execute(command, within)
 
     def migrate(self):
         self.db.migrate()

@@ -1,4 +1,5 @@
-"""Incidents: units of work stopped by the step or wall-clock cap, for admins.
+"""Incidents: units of work stopped by the step or wall-clock cap, for admins;
+idempotency keys with a lease and the case their request changed (crash safety).
 
 Revision ID: 0004
 Revises: 0003
@@ -29,7 +30,14 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_incident_at", "incident", ["at"])
+    op.add_column("idempotency_key", sa.Column("lease_token", sa.String(length=32), nullable=True))
+    op.add_column("idempotency_key", sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("idempotency_key", sa.Column("case_id", sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("idempotency_key") as batch:
+        batch.drop_column("case_id")
+        batch.drop_column("locked_until")
+        batch.drop_column("lease_token")
     op.drop_table("incident")

@@ -29,10 +29,13 @@ READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR)
                       "description": "同一键与同一请求体的重试返回同一办件"}])
 def start_case(body):
     """发起办件"""
-    def produce():
-        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor)
-        return 201, CaseSchema().dump(case_detail(engine(), g.actor, case.id))
-    return idempotency.respond("POST /cases", body, produce)
+    def produce(within):
+        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor, within=within)
+        return recover(case.id)
+
+    def recover(case_id):
+        return 201, CaseSchema().dump(case_detail(engine(), g.actor, case_id))
+    return idempotency.respond("POST /cases", body, produce, recover)
 
 
 @blp.route("", methods=["GET"])
@@ -92,7 +95,10 @@ def send_message(body, case_id):
     """向办件发送消息（如缴费完成、补正材料已上传），交给正在等待它的环节"""
     engine().runtime.get(case_id, g.actor)
 
-    def produce():
-        engine().runtime.send_message(case_id, body["name"], body["data"], g.actor)
+    def produce(within):
+        engine().runtime.send_message(case_id, body["name"], body["data"], g.actor, within=within)
+        return recover(case_id)
+
+    def recover(_case_id):
         return 200, CaseSchema().dump(case_detail(engine(), g.actor, case_id))
-    return idempotency.respond(f"POST /cases/{case_id}/messages", body, produce)
+    return idempotency.respond(f"POST /cases/{case_id}/messages", body, produce, recover)

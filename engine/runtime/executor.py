@@ -13,32 +13,40 @@ class CommandExecutor:
     def __init__(self, engine):
         self.engine = engine
 
-    def execute(self, command):
+    def execute(self, command, within=None):
         where = {}
         try:
-            return self._execute(command, where)
+            result = self._execute(command, where, within)
         except RunawayStep as exc:
             # The unit of work is rolled back; the incident lands in a transaction of its own.
             self.engine.management.record_incident(exc, command, **where)
             raise
+        return result
 
-    def _execute(self, command, where):
+    def _execute(self, command, where, within):
         engine = self.engine
         command.prepare(engine)
         with engine.db.write() as session:
-            if not isinstance(command, CaseCommand):
-                return command.execute(Context(engine, session, command.actor))
-            case = lock_case(session, command.case_id(session))
-            where.update(case_id=case.id, process_key=case.process_key)
-            if not command.loads_workflow:
-                return command.execute(CaseContext(engine, session, case, command.actor))
-            wf = load_workflow(engine, session, case)
-            with session.no_autoflush:  # one flush at commit, not one per query
-                step = Step(engine, session, case, wf, command.actor)
-                result = command.execute(step)
-                step.advance()
-                step.finish()
+            result = self._run(command, session, where)
+            if within is not None:
+                within(session, result)
             return result
+
+    def _run(self, command, session, where):
+        engine = self.engine
+        if not isinstance(command, CaseCommand):
+            return command.execute(Context(engine, session, command.actor))
+        case = lock_case(session, command.case_id(session))
+        where.update(case_id=case.id, process_key=case.process_key)
+        if not command.loads_workflow:
+            return command.execute(CaseContext(engine, session, case, command.actor))
+        wf = load_workflow(engine, session, case)
+        with session.no_autoflush:  # one flush at commit, not one per query
+            step = Step(engine, session, case, wf, command.actor)
+            result = command.execute(step)
+            step.advance()
+            step.finish()
+        return result
 
 
 def lock_case(session, case_id):
