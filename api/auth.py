@@ -107,9 +107,27 @@ def who(actor, auth):
             "csrf_token": session.get("csrf") if auth == "session" else None, "auth": auth}
 
 
+def _rule(setting):
+    rule = current_app.config.get(setting)
+    return tuple(int(x) for x in rule.split("/")) if rule else None
+
+
 def log_in(name, password):
-    limit(f"login:{client_address()}", "TONGBAN_LOGIN_RATE_LIMIT")
-    actor = engine().users.authenticate(name, password)
+    # Failed attempts are counted, per address and per name: guessing is slowed down
+    # from one address and against one account, and a neighbour's successes lock nobody out.
+    rule = _rule("TONGBAN_LOGIN_RATE_LIMIT")
+    buckets = (f"login:{client_address()}", f"login-name:{name}")
+    if rule:
+        wait = max(store.waiting(engine(), bucket, *rule) for bucket in buckets)
+        if wait:
+            raise RateLimited(wait)
+    try:
+        actor = engine().users.authenticate(name, password)
+    except Unauthenticated:
+        if rule:
+            for bucket in buckets:
+                store.hit(engine(), bucket, *rule)
+        raise
     session.clear()
     session.permanent = True
     session["sid"] = engine().users.open_session(actor.name)

@@ -7,7 +7,7 @@ unexpected exception becomes a bare 500 without a stack trace.
 import logging
 
 import sqlalchemy as sa
-from flask import jsonify
+from flask import g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from engine import errors as e
@@ -100,9 +100,19 @@ def _translate(messages):
     return messages
 
 
+# Who may read a diagram's source anyway (GET /definitions/…): only they see its lines in errors.
+DIAGRAM_READERS = {"admin", "analyst", "auditor"}
+SOURCE_DETAILS = ("line_text", "notes")
+
+
 def handle_tongban(exc):
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return error_response(status_of(exc), exc.code, exc.message, exc.details, headers)
+    details = exc.details
+    if isinstance(exc, e.ScriptError) and isinstance(details, dict):
+        actor = g.get("actor")
+        if actor is None or actor.role not in DIAGRAM_READERS:
+            details = {k: v for k, v in details.items() if k not in SOURCE_DETAILS}
+    return error_response(status_of(exc), exc.code, exc.message, details, headers)
 
 
 def handle_http(exc: HTTPException):

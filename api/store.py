@@ -186,6 +186,17 @@ def purge_expired(engine):
 
 # ---- rate limits --------------------------------------------------------------------
 
+def waiting(engine, bucket, limit, period):
+    """Seconds ``bucket`` must still wait, without counting a request (0: it may go on)."""
+    now = int(engine.clock.now().timestamp())
+    window = now - now % period
+    with engine.db.read() as session:
+        row = session.get(RateLimit, bucket)
+    if row is None or row.window_start != window or row.hits < limit:
+        return 0
+    return window + period - now
+
+
 def hit(engine, bucket, limit, period):
     """Count one request of ``bucket``; returns seconds to wait if over ``limit`` per ``period``, else 0.
 

@@ -3,6 +3,7 @@
 Tokens are random, shown once, and stored only as their SHA-256; they expire
 and can be revoked.
 """
+import functools
 import hashlib
 import re
 import secrets
@@ -19,6 +20,12 @@ ROLES = ("admin", "analyst", "clerk", "auditor", "integrator")
 TOKEN_PREFIX = "tb_"
 DEFAULT_TOKEN_DAYS = 90
 NAME_RE = re.compile(r"^[\w.\-@]{1,100}$")
+
+
+@functools.lru_cache(maxsize=1)
+def _dummy_hash():
+    """A hash made like every stored one, checked when the name is unknown."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def hash_token(token):
@@ -76,8 +83,9 @@ class UserService:
     def authenticate(self, name, password):
         with self.engine.db.read() as session:
             user = session.scalar(sa.select(User).where(User.name == name))
-            if user is None or not user.active or not user.password_hash \
-                    or not check_password_hash(user.password_hash, password or ""):
+            # An unknown name costs one hash too: the answer's timing does not tell who exists.
+            known = user is not None and user.active and user.password_hash
+            if not check_password_hash(user.password_hash if known else _dummy_hash(), password or "") or not known:
                 raise Unauthenticated("用户名或密码错误")
             return actor_of(user)
 

@@ -6,6 +6,7 @@ their groups, or the ones assigned to them; a claimed task is worked only by
 its assignee. Every operation is a command: it locks the task's case (two
 clerks racing on one task cannot both win) and appends to the case trail.
 """
+from engine.errors import Conflict
 from engine.identity import Actor
 
 from .commands import ClaimTask, CompleteTask, UnclaimTask
@@ -19,8 +20,19 @@ class TaskService:
 
     # ---- operations --------------------------------------------------------
 
+    CLAIM_ATTEMPTS = 5
+
     def claim(self, task_id, actor: Actor):
-        return self.engine.execute(ClaimTask(task_id, actor))
+        for attempt in range(self.CLAIM_ATTEMPTS):
+            try:
+                return self.engine.execute(ClaimTask(task_id, actor))
+            except Conflict as exc:
+                # Lost the case's version race (the same person claiming twice at once, on
+                # PostgreSQL): look again, since claiming a task one holds is harmless.
+                # 已被他人签收, not ready …: real answers, given as they are.
+                if type(exc) is not Conflict or (exc.details or {}).get("reason") != "concurrent change" \
+                        or attempt == self.CLAIM_ATTEMPTS - 1:
+                    raise
 
     def unclaim(self, task_id, actor: Actor):
         return self.engine.execute(UnclaimTask(task_id, actor))

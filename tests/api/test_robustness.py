@@ -375,3 +375,78 @@ def test_resolution_is_checked_for_every_address():
     assert targets.resolve("8.8.8.8", 80, allow) == "8.8.8.8"
     with pytest.raises(targets.TargetRefused):
         targets.resolve("0x7f000001", 80, allow)
+
+
+# ---- small leaks ---------------------------------------------------------------------------
+
+def test_an_unknown_name_costs_a_password_hash_too(deployed, monkeypatch):
+    """Login for an unknown name does the same hashing as for a known one (no timing oracle)."""
+    from engine.identity import users as users_module
+
+    deployed.users.add("known", "clerk", password="right")
+    checks = []
+    real = users_module.check_password_hash
+    monkeypatch.setattr(users_module, "check_password_hash", lambda h, p: checks.append(h) or real(h, p))
+    from engine.errors import Unauthenticated
+    for name in ("known", "nobody"):
+        with pytest.raises(Unauthenticated):
+            deployed.users.authenticate(name, "wrong")
+    assert len(checks) == 2
+    assert checks[0].split("$")[0] == checks[1].split("$")[0]   # the same method and cost
+
+
+def test_the_login_limit_counts_failures_per_address_and_per_name(deployed, tokens):
+    from datetime import timedelta
+
+    from .conftest import make_app, with_password
+
+    with_password(deployed, "admin", "window")
+    client = make_app(deployed, TONGBAN_LOGIN_RATE_LIMIT="3/60").test_client()
+    deployed.clock.freeze(deployed.clock.now().replace(second=0, microsecond=0))
+
+    def login(name, password, address="10.0.0.1"):
+        return client.post("/api/v1/session", json={"name": name, "password": password},
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    # A neighbour's successes lock nobody out.
+    assert [login("window", "window") for _ in range(5)] == [200] * 5
+    # Guessing one name from many addresses is stopped by the per-name count …
+    assert [login("admin", "guess", f"10.0.1.{i}") for i in range(4)] == [401, 401, 401, 429]
+    assert login("admin", "admin", "10.0.2.1") == 429
+    # … and other names from a fresh address are not.
+    assert login("window", "window", "10.0.3.1") == 200
+    # Guessing many names from one address is stopped by the per-address count.
+    assert [login(f"u{i}", "x", "10.0.4.1") for i in range(4)] == [401, 401, 401, 429]
+    deployed.clock.travel(timedelta(seconds=61))
+    assert login("admin", "admin", "10.0.2.1") == 200
+
+
+def test_script_errors_show_diagram_lines_only_to_those_who_may_read_the_diagram(as_, deployed):
+    assert deploy(as_, "boom", flow("boom", "a = 1\nb = undefined_name + 1")).status_code == 201
+    body = {"process": "boom", "applicant": APPLICANT}
+    seen = as_("admin")("POST", "/api/v1/cases", json=body).get_json()
+    assert seen["details"]["line_text"].strip() == "b = undefined_name + 1"
+    hidden = as_("portal")("POST", "/api/v1/cases", json=body)
+    assert hidden.status_code == 422
+    assert "line_text" not in hidden.get_json()["details"] and "notes" not in hidden.get_json()["details"]
+    assert "undefined_name + 1" not in hidden.get_data(as_text=True)
+
+
+def test_one_person_claiming_a_task_twice_at_once_gets_it_both_times(app, tokens, as_):
+    case = start_case(as_)
+    task = case["tasks"][0]
+    barrier, results = threading.Barrier(4), []
+
+    def claim():
+        client = Caller(app.test_client(), tokens["window"])
+        barrier.wait()
+        results.append(client("POST", f"/api/v1/tasks/{task['id']}/claim").status_code)
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(HANG_GUARD)
+    assert results == [200] * 4
+    trail = as_("admin")("GET", f"/api/v1/cases/{case['id']}/trail").get_json()["events"]
+    assert [e["type"] for e in trail].count("task_claimed") == 1
