@@ -141,8 +141,25 @@ def handle_data_error(exc):
     return error_response(422, "invalid_input", "输入数据超出允许的长度或范围")
 
 
+def handle_database_down(exc):
+    """The database went away mid-request (a backend killed, a restart, a lock held too long,
+    a read-only or full disk): the transaction rolled back, nothing was half-applied.
+    Retryable; with an Idempotency-Key a retry cannot apply anything twice."""
+    reason = str(getattr(exc, "orig", None) or exc).lower()
+    if "readonly" in reason or "read-only" in reason or "read only" in reason:
+        code, message, retry = "database_read_only", "数据库当前只读，暂不能保存，请联系管理员", 60
+    elif "disk is full" in reason or "no space" in reason:
+        code, message, retry = "database_full", "数据库磁盘已满，暂不能保存，请联系管理员", 60
+    else:
+        code, message, retry = "database_unavailable", "数据库暂时不可用，请稍后重试", 1
+    log.warning("database error answered 503: %s", reason.splitlines()[0] if reason else type(exc).__name__)
+    return error_response(503, code, message, {"retryable": True}, {"Retry-After": str(retry)})
+
+
 def register(app):
     app.register_error_handler(sa.exc.DataError, handle_data_error)
+    app.register_error_handler(sa.exc.OperationalError, handle_database_down)
+    app.register_error_handler(sa.exc.InterfaceError, handle_database_down)
     app.register_error_handler(e.TongbanError, handle_tongban)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
