@@ -13,7 +13,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptError
-from engine.spiff.scripting import (SandboxEnvironment, SandboxViolation, ScriptBudgetExceeded, ScriptSyntaxError,
+from engine.spiff.scripting import (SandboxEnvironment, SandboxViolation, ScriptBudgetExceeded, ScriptDataInvalid,
+                                    ScriptSyntaxError,
                               compile_script, make_script_engine, original_error, to_script_error)
 
 HOSTILE = Path(__file__).parent / "diagrams" / "hostile"
@@ -89,6 +90,23 @@ def test_benign_script_does_ordinary_data_work():
     assert data["words"] == "0 1 2"
 
 
+def test_budgeted_builtins_still_do_ordinary_work():
+    data = run_script("\n".join([
+        "x = sum(range(1000))", "y = sorted([3, 1, 2])", "z = max([1, 2], key=lambda v: -v)",
+        "d = dict(a=1)", "d2 = dict([('a', 1)])", "s = sorted(set([2, 1]))", "q = 'a' in 'abc'",
+        "r = 3 in range(10)", "u = isinstance(d, dict) and isinstance([], list) and isinstance('', str)",
+        "j = '-'.join(['a', 'b'])", "k = str.upper('a')", "m = list(zip([1], [2]))",
+        "e = [i for i, v in enumerate('ab', 1)]", "w = sorted({1, 2} | {3})", "h = 'x'.ljust(3)",
+        "f = dict.fromkeys(['a'], 0)", "n = pow(3, 4, 5)", "big = 2 ** 60 // 2 ** 10",
+        "has = 'a' in d.keys()", "t = len(tuple(map(str, [1, 2])))", "i = int('42')",
+    ]))
+    assert data["x"] == 499500 and data["y"] == [1, 2, 3] and data["z"] == 1 and data["d2"] == {"a": 1}
+    assert data["s"] == [1, 2] and data["q"] and data["r"] and data["u"] and data["j"] == "a-b"
+    assert data["k"] == "A" and data["m"] == [(1, 2)] and data["e"] == [1, 2] and data["w"] == [1, 2, 3]
+    assert data["h"] == "x  " and data["f"] == {"a": 0} and data["n"] == 1 and data["big"] == 2 ** 50
+    assert data["has"] and data["t"] == 2 and data["i"] == 42
+
+
 def test_try_except_with_named_exceptions_is_allowed():
     data = run_script("try:\n    n = int(raw)\nexcept ValueError:\n    n = 0", {"raw": "abc"})
     assert data["n"] == 0
@@ -132,6 +150,29 @@ def test_try_except_with_named_exceptions_is_allowed():
     ("s = 'x' * 10**6\nwhile True:\n    s = s + s", ScriptBudgetExceeded),
     ("l = ['x' * 10**6]\nfor i in range(40):\n    l = [l, l]", ScriptBudgetExceeded),
     ("x = (", ScriptSyntaxError),
+    # issue 6: C-level work and memory that used to pass unbudgeted
+    ("x = pow(10**700 + 7, 10**700, 10**700 + 9)", ScriptBudgetExceeded),
+    ("\n".join(["x = max(range(999999))"] * 60), ScriptBudgetExceeded),
+    ("x = 'a'.encode() * (3 * 10**9)", ScriptBudgetExceeded),
+    ("x = 'a'.encode().ljust(3 * 10**9)", ScriptBudgetExceeded),
+    ("x = '%(a)2000000000d' % {'a': 1}", ScriptBudgetExceeded),
+    ("x = 'a'.encode().replace('a'.encode(), 'b'.encode() * 10**6) * 10", ScriptBudgetExceeded),
+    ("\n".join(["x = len(list(range(999999)))"] * 12), ScriptBudgetExceeded),
+    ("\n".join(["x = len(dict.fromkeys(range(999999)))"] * 12), ScriptBudgetExceeded),
+    ("\n".join(["x = 'a' in range(999999)"] * 60), ScriptBudgetExceeded),
+    ("l = list(range(999999))\n" + "\n".join(["x = l == l"] * 60), ScriptBudgetExceeded),
+    ("x = len(sorted(range(999999)))", ScriptBudgetExceeded),
+    ("x = len(list(map(str, range(999999))) + list(map(str, range(999999))))", ScriptBudgetExceeded),
+    ("s = set(range(999999))\n" + "\n".join(["x = len(s - s)"] * 10), ScriptBudgetExceeded),
+    ("x = int('9' * 6000)", ScriptBudgetExceeded),
+    ("g = (i for i in [1])", ScriptDataInvalid),
+    ("s = {1, 2}", ScriptDataInvalid),
+    ("b = 'x'.encode()", ScriptDataInvalid),
+    ("t = timedelta(days=1)", ScriptDataInvalid),
+    ("n = 10**5000", ScriptDataInvalid),
+    ("m = map(str, [1])", ScriptDataInvalid),
+    ("f = float('inf')", ScriptDataInvalid),
+    ("x = []\nfor i in range(100):\n    x = [x]", ScriptDataInvalid),
 ])
 def test_hostile_script_fails_cleanly(script, error):
     cause, _ = failing_script(script)

@@ -164,6 +164,7 @@ def _work(items):
 
 
 _VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+_HASHED = (dict, set, frozenset, type({}.keys()), type({}.items()))   # `in` is a lookup, not a scan
 _SIZED = (str, bytes, bytearray, list, tuple, dict, set, frozenset, range) + _VIEWS
 _TEXT = (str, bytes, bytearray)
 
@@ -288,7 +289,7 @@ def _check_percent_format(template):
 
 def _in(item, items):
     """``item in items``: free for hashed lookups, the container's length otherwise."""
-    if isinstance(items, (dict, set, frozenset)) or (isinstance(items, range) and type(item) is int):
+    if isinstance(items, _HASHED) or (isinstance(items, range) and type(item) is int):
         _work(1)
         return item in items
     return item in _walk(items)
@@ -350,8 +351,8 @@ def _charged_method(obj, name, method):
         elif not isinstance(obj, type) and (name not in _CONSTANT or isinstance(obj, _TEXT)) \
                 and not (name == "remove" and isinstance(obj, (set, dict))):
             _work(len(obj))
-        if name in _ITERABLE_ARGS:
-            args = [_walk(a) for a in args]
+        if name in _ITERABLE_ARGS:   # fromkeys(keys, value): only the keys are walked
+            args = [_walk(a) if i == 0 or name != "fromkeys" else a for i, a in enumerate(args)]
             if name == "extend" and isinstance(args[0], _SIZED):
                 _charge(len(args[0]))
         return method(*args, **kwargs)
