@@ -115,6 +115,19 @@ class WorkingCalendar:
                 n -= 1
         return day
 
+    def back(self, day, n):
+        """The ``n``-th working day before ``day``."""
+        day = _as_date(day)
+        while n > 0:
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                n -= 1
+        return day
+
+    def end_of(self, day):
+        """The last second of a Beijing day, as an aware UTC datetime."""
+        return datetime.combine(_as_date(day), time(23, 59, 59), BEIJING).astimezone(timezone.utc)
+
     def count(self, start, end):
         """Working days in (start, end]: how many a pause from ``start`` to ``end`` used up."""
         start, end = _as_date(start), _as_date(end)
@@ -126,8 +139,7 @@ class WorkingCalendar:
 
     def deadline(self, start, n):
         """End of the ``n``-th working day after the Beijing date of ``start`` (an aware UTC datetime)."""
-        due = self.add(start, n)
-        return datetime.combine(due, time(23, 59, 59), BEIJING).astimezone(timezone.utc)
+        return self.end_of(self.add(start, n))
 
     def workdays_left(self, now, due):
         """Working days from ``now`` until ``due``: 0 on the due day itself, negative once overdue."""
