@@ -6,12 +6,11 @@ from flask import Response, g
 from flask_smorest import Blueprint
 
 from .. import auth
-from ..auth import ADMIN, AUDITOR, CLERK, engine
+from ..auth import ADMIN, AUDITOR, CLERK, SUPERVISOR, engine
 from ..present import case_detail
 from ..schemas import (CaseSchema, ErrorSchema, OverdueListSchema, SpecialProcedureEndSchema,
                        SpecialProcedureSchema, StatsArgs, StatsSchema)
 
-SUPERVISOR = "supervisor"
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1", description="电子监察：特别程序、统计、超期公示")
 
 
