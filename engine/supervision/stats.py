@@ -88,7 +88,7 @@ class Statistics:
                 if case.card in ("yellow", "red"):
                     overdue.append({"id": case.id, "number": case.number, "matter": matter_name,
                                     "department": department, "card": case.card,
-                                    "promised_due": case.promised_due_at, "legal_due": case.legal_due_at})
+                                    "promised_due": _iso(case.promised_due_at), "legal_due": _iso(case.legal_due_at)})
         rate = lambda part, whole: round(part / whole, 4) if whole else None  # noqa: E731
         departments = sorted({d for d, _ in cards} | {d for d, _ in durations})
         return {
@@ -101,7 +101,10 @@ class Statistics:
                              for (d, m), v in sorted(durations.items())],
             "open_cards": [{"department": d, "warning": cards[(d, "warning")], "yellow": cards[(d, "yellow")],
                             "red": cards[(d, "red")]} for d in departments],
-            "overdue": sorted(overdue, key=lambda o: (o["card"] != "red", o["promised_due"] or o["legal_due"]
-                                                      or datetime.max.replace(tzinfo=BEIJING)))[:200],
+            "overdue": sorted(overdue, key=lambda o: (o["card"] != "red", o["promised_due"] or o["legal_due"] or ""))[:200],
             "ratings": [],  # 好差评 arrives with the applicants' side
         }
+
+
+def _iso(value):
+    return value.isoformat() if value else None
