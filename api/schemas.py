@@ -388,3 +388,19 @@ class OverdueSchema(Schema):
 
 class OverdueListSchema(Schema):
     items = fields.List(fields.Nested(OverdueSchema))
+
+
+class StatusSchema(Schema):
+    code = fields.String(metadata={"description": "received 已接件、accepted 已受理、refused 不予受理、correction_started/ended "
+                                                  "补正开始/结束、special_started/ended 特别程序开始/结束、approved 办结（通过）、"
+                                                  "approved_tolerated 办结（容缺通过）、denied 办结（不通过）、withdrawn 撤回、"
+                                                  "revoked 撤销、terminated 终止"})
+    name = fields.String()
+    at = fields.DateTime()
+    seq = fields.Integer(metadata={"description": "对应的留痕事件序号"})
+
+
+class StatusHistorySchema(Schema):
+    case_id = fields.Integer()
+    number = fields.String()
+    items = fields.List(fields.Nested(StatusSchema))

@@ -6,10 +6,10 @@ from flask import Response, g
 from flask_smorest import Blueprint
 
 from .. import auth
-from ..auth import ADMIN, AUDITOR, CLERK, SUPERVISOR, engine
+from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..present import case_detail
 from ..schemas import (CaseSchema, ErrorSchema, OverdueListSchema, SpecialProcedureEndSchema,
-                       SpecialProcedureSchema, StatsArgs, StatsSchema)
+                       SpecialProcedureSchema, StatsArgs, StatsSchema, StatusHistorySchema)
 
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1", description="电子监察：特别程序、统计、超期公示")
 
@@ -41,6 +41,16 @@ def end_special_procedure(body, case_id):
     engine().runtime.get(case_id, g.actor)
     engine().supervision.end_special_procedure(case_id, body["reason"], g.actor)
     return case_detail(engine(), g.actor, case_id)
+
+
+@blp.route("/cases/<int(min=1, max=2147483647):case_id>/status-history", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR)
+@blp.response(200, StatusHistorySchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def status_history(case_id):
+    """办件过程状态（已接件、已受理、补正、特别程序、办结……），供数据交换使用"""
+    case = engine().runtime.get(case_id, g.actor)
+    return {"case_id": case.id, "number": case.number, "items": engine().supervision.status_history(case)}
 
 
 STATS_COLUMNS = ("date", "received", "completed")

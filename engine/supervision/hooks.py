@@ -26,7 +26,8 @@ def supervise(step, new_rows):
         has_start_mark = any(p.get("clock") == "start" for p in props.values())
         just_done = [t for t in tasks if t.state == TaskState.COMPLETED
                      and step.before.get(t.id) != TaskState.COMPLETED and marked(t, "start")]
-        if not has_start_mark or just_done:
+        # A case that ends at its acceptance step was refused there (不予受理): never under the clock.
+        if not has_start_mark or (just_done and not step.wf.is_completed()):
             clock.start()
 
     waiting_marked = any(t.state & ACTIVE and marked(t, "pause") for t in tasks)

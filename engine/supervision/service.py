@@ -7,6 +7,7 @@ from engine.models import Case, HumanTask, Matter
 
 from .commands import EndSpecialProcedure, StartSpecialProcedure, UpdateCards
 from .clock import LABELS
+from .exchange import status_history
 from .stats import Statistics
 
 
@@ -46,6 +47,10 @@ class SupervisionService:
                 "promised_due": case.promised_due_at, "paused_days": case.paused_days,
                 "paused": case.paused_at is not None, "pause_reason": case.pause_reason,
                 "card": case.card, "card_label": LABELS.get(case.card, "")}
+
+    def status_history(self, case):
+        """The case's 办件过程状态 for exchange tables, from its trail."""
+        return status_history(case, self.engine.history.trail(case.id))
 
     def stats(self, actor, **filters):
         return Statistics(self.engine, actor, **filters).figures()

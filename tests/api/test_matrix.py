@@ -88,6 +88,8 @@ MATRIX = [
     ("end special procedure", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/special-procedure/end",
                                          {"reason": "鉴定完成"}, {}),
      {"admin": 409, "window": 409, "police": 404}),
+    ("status history", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/status-history", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
     ("statistics", lambda a: ("GET", "/api/v1/stats", None, {}), {"admin": 200, "auditor": 200, "chief": 200}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
      {"admin": 409, "portal": 409, "hotline": 404}),

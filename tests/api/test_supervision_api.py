@@ -72,3 +72,20 @@ def test_the_overdue_notice_is_public_and_names_no_applicant(deployed, as_, clie
     items = r.get_json()["items"]
     assert [i["number"] for i in items] == [case["number"]] and items[0]["card"] == "red"
     assert "张三" not in r.get_data(as_text=True) and "11010519491231002X" not in r.get_data(as_text=True)
+
+
+def test_status_history_for_exchange(deployed, as_):
+    deployed.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=BEIJING))
+    case = accept(as_, start_case(as_))
+    path = f"/api/v1/cases/{case['id']}/special-procedure"
+    assert as_("window")("POST", path, json={"kind": "检测", "reason": "送检"}).status_code == 200
+    assert as_("window")("POST", path + "/end", json={"reason": "检测完成"}).status_code == 200
+    refused = start_case(as_)
+    task = open_task(refused)
+    as_("window")("POST", f"/api/v1/tasks/{task['id']}/complete",
+                  json={"data": {"acceptance": "refuse", "refuse_reason": "非本辖区户籍"}})
+    names = lambda c: [i["name"] for i in as_("portal")("GET", f"/api/v1/cases/{c['id']}/status-history")  # noqa: E731
+                       .get_json()["items"]]
+    assert names(case) == ["已接件", "已受理", "特别程序开始", "特别程序结束"]
+    assert names(refused) == ["已接件", "不予受理"]
+    assert as_("hotline")("GET", f"/api/v1/cases/{case['id']}/status-history").status_code == 404
