@@ -72,7 +72,7 @@ def test_cards_come_from_the_scheduler_once_per_transition(deployed):
     deployed.clock.freeze(at(2026, 12, 1, 9, 0))
     case = deployed.runtime.start("no_criminal_record", PERSON)
     work(deployed, case.id, "accept", {"acceptance": "accept"})     # promised 12-02, legal 12-04
-    assert case_of(deployed, case.id).card == "warning"            # one working day left already
+    assert case_of(deployed, case.id).card == ""                   # a 1-day promise gets no 预警: it would be noise
     assert deployed.supervision.scan() == 0                         # nothing due: no work
     deployed.clock.freeze(at(2026, 12, 3, 9, 0))
     assert deployed.supervision.scan() >= 1
@@ -84,7 +84,7 @@ def test_cards_come_from_the_scheduler_once_per_transition(deployed):
     deployed.supervision.scan()
     assert case_of(deployed, case.id).card == "red"
     case_cards = [e["card"] for e in events(deployed, case.id, "card_changed") if e["scope"] == "case"]
-    assert case_cards == ["warning", "yellow", "red"]
+    assert case_cards == ["yellow", "red"]
     task_cards = [e["card"] for e in events(deployed, case.id, "card_changed") if e["scope"] == "task"
                   and e["name"] == "审查并决定"]
     assert task_cards == ["warning", "yellow"]

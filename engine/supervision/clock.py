@@ -10,7 +10,8 @@ A user task with ``timeLimit = N`` has its own step deadline (环节时限); it
 stops with the case's clock and moves by the same working days.
 
 Cards, in rising order: 预警 (``warning``: WARNING_DAYS working days or fewer
-left before the first deadline, counting the day it falls on as 0), 黄牌 (``yellow``: past the promised deadline,
+left before the first deadline, counting the day it falls on as 0; none for
+limits that short), 黄牌 (``yellow``: past the promised deadline,
 or a step past its limit), 红牌 (``red``: past the statutory deadline, or a
 step TASK_RED_DAYS working days past its limit). ``next_card_at`` says when
 the next card is due, so the scheduler only looks at rows whose time came.
@@ -67,14 +68,16 @@ def task_thresholds(row):
         return []
     cal = calendar()
     # Counted back from the due date, which moves when the case's clock pauses.
-    warn = max(row.created_at, cal.end_of(cal.back(row.due_at, warning_days() + 1)))
+    warn = max(row.created_at, cal.end_of(cal.back(row.due_at, warning_days() + 1))) \
+        if row.limit_days > warning_days() else None
     return [(warn, WARNING), (row.due_at, YELLOW), (cal.deadline(row.due_at, task_red_days()), RED)]
 
 
 def _warning_at(start, days):
-    """From when WARNING_DAYS or fewer working days are left of ``days`` counted from ``start``."""
+    """From when WARNING_DAYS or fewer working days are left of ``days`` counted from ``start``
+    (None for a limit that short: a warning from the first minute would only be noise)."""
     before = days - warning_days() - 1
-    return start if before < 0 else calendar().deadline(start, before)
+    return None if before < 0 else calendar().deadline(start, before)
 
 
 class CaseClock:

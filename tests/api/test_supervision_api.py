@@ -22,7 +22,11 @@ def test_a_case_shows_its_clock_and_outcome(deployed, as_):
     clock = body["clock"]
     assert clock["promised_due"].startswith("2026-12-02T15:59:59")
     assert clock["legal_due"].startswith("2026-12-04T15:59:59")
-    assert clock["card"] == "warning" and clock["card_label"] == "预警" and clock["paused_days"] == 0
+    assert clock["card"] == "" and clock["card_label"] == "正常" and clock["paused_days"] == 0
+    deployed.clock.freeze(datetime(2026, 12, 3, 9, 0, tzinfo=BEIJING))
+    deployed.supervision.scan()
+    clock = as_("window")("GET", f"/api/v1/cases/{case['id']}").get_json()["clock"]
+    assert clock["card"] == "yellow" and clock["card_label"] == "黄牌"
 
 
 def test_special_procedure_over_http(deployed, as_):
