@@ -4,7 +4,7 @@ Every page is an HTML shell plus a small ES module; the module reads and
 changes data only through the public REST API (/api/v1/...), the same one
 integrators use. The app factory registers ``blueprint``.
 
-Front-end libraries (bpmn-js, form-js) come from npm (``npm ci`` in the repo
+Front-end libraries (bpmn-js, form-js, ECharts) come from npm (``npm ci`` in the repo
 root) and are served straight from their own ``dist`` folders in
 node_modules; nothing third-party is copied into this package.
 """
@@ -20,6 +20,7 @@ NODE_MODULES = ROOT / "node_modules"
 VENDOR_DIRS = {
     "bpmn-js": NODE_MODULES / "bpmn-js" / "dist",
     "form-js": NODE_MODULES / "@bpmn-io" / "form-js" / "dist",
+    "echarts": NODE_MODULES / "echarts" / "dist",
 }
 VENDOR_FILES = {
     "bpmn-js": {
@@ -30,6 +31,9 @@ VENDOR_FILES = {
     "form-js": {
         "form-viewer.umd.js",
         "assets/form-js.css",
+    },
+    "echarts": {
+        "echarts.min.js",
     },
 }
 
@@ -82,3 +86,14 @@ def definitions():
 @blueprint.route("/definitions/<key>")
 def definition(key):
     return render_template("admin/definition.html", key=key)
+
+
+@blueprint.route("/dashboard")
+def dashboard():
+    return render_template("admin/dashboard.html")
+
+
+@blueprint.route("/overdue")
+def overdue():
+    """超期公示: public, no login."""
+    return render_template("admin/overdue.html")

@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
-from .routes import cases, definitions, jobs, session, tasks, tokens, webhooks
+from .routes import cases, definitions, jobs, session, supervision, tasks, tokens, webhooks
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
@@ -75,7 +75,7 @@ def create_app(engine, config=None):
                                                        "description": "tongban token 用户名"})
     api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie",
                                                        "name": app.config["SESSION_COOKIE_NAME"]})
-    for module in (session, tokens, definitions, cases, tasks, webhooks, jobs):
+    for module in (session, tokens, definitions, cases, tasks, webhooks, jobs, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
     app.register_blueprint(docs.blp)

@@ -18,7 +18,8 @@ from . import store
 from .errors import RateLimited
 
 ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR = "admin", "analyst", "clerk", "auditor", "integrator"
-EVERYONE = (ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR)
+SUPERVISOR = "supervisor"
+EVERYONE = (ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR, SUPERVISOR)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "X-CSRF-Token"
 

@@ -124,6 +124,31 @@ def cmd_token(engine, args):
     print(engine.users.issue_token(args.name, days=args.days))
 
 
+def cmd_calendar_check(engine, args):
+    from engine.calendar import calendar
+
+    years = calendar().report()
+    print(f"工作日历覆盖 {years[0].year}–{years[-1].year} 年：")
+    for y in years:
+        status = "正式" if y.status == "official" else "暂行（待国务院公布调休安排后更新）"
+        print(f"  {y.year}  {status}  来源 {y.source}")
+    missing = [y.year for y in years if y.status != "official"]
+    if missing:
+        print(f"注意：{', '.join(map(str, missing))} 年的数据为暂行，只含法定节日，不含调休上班日", file=sys.stderr)
+
+
+def cmd_calendar_add(engine, args):
+    from engine.calendar import calendar
+
+    print(calendar().add(args.date, args.days).isoformat())
+
+
+def cmd_calendar_is_workday(engine, args):
+    from engine.calendar import calendar
+
+    print("yes" if calendar().is_workday(args.date) else "no")
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="tongban", description="通办 Tongban: BPMN approval engine for government services")
     sub = p.add_subparsers(dest="command", required=True)
@@ -158,6 +183,18 @@ def build_parser():
     s.add_argument("--days", type=int, default=90, help="validity in days (0: no expiry)")
     s.add_argument("--revoke", action="store_true", help="revoke all of the user's tokens instead")
     s.set_defaults(func=cmd_token)
+
+    s = sub.add_parser("calendar", help="the working-day calendar (工作日)")
+    csub = s.add_subparsers(dest="calendar_command", required=True)
+    c = csub.add_parser("check", help="list the years covered and where each comes from")
+    c.set_defaults(func=cmd_calendar_check, needs_engine=False)
+    c = csub.add_parser("add", help="print the date N working days after DATE")
+    c.add_argument("date", help="YYYY-MM-DD")
+    c.add_argument("days", type=int)
+    c.set_defaults(func=cmd_calendar_add, needs_engine=False)
+    c = csub.add_parser("is-workday", help="print yes or no")
+    c.add_argument("date", help="YYYY-MM-DD")
+    c.set_defaults(func=cmd_calendar_is_workday, needs_engine=False)
     return p
 
 
@@ -183,11 +220,13 @@ def fail(code, message, details=None):
 def main(argv=None):
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
-    url = database_url()
-    missing = missing_sqlite_file(url)
-    if missing is not None and args.func is not cmd_init:
-        return fail("no_database", f"数据库文件 {missing} 不存在：请在项目目录中运行，或先运行 tongban init")
-    engine = Engine(url)
+    engine = None
+    if getattr(args, "needs_engine", True):
+        url = database_url()
+        missing = missing_sqlite_file(url)
+        if missing is not None and args.func is not cmd_init:
+            return fail("no_database", f"数据库文件 {missing} 不存在：请在项目目录中运行，或先运行 tongban init")
+        engine = Engine(url)
     try:
         args.func(engine, args)
     except TongbanError as exc:
@@ -198,7 +237,8 @@ def main(argv=None):
     except (OSError, ValueError) as exc:
         return fail("error", f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}")
     finally:
-        engine.close()
+        if engine is not None:
+            engine.close()
     return 0
 
 

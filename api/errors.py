@@ -29,7 +29,8 @@ STATUS = {
     e.Unauthenticated: 401,
     e.Forbidden: 403,
     e.NotFound: 404,
-    e.Conflict: 409,        # TaskNotReady, NothingWaiting and idempotency conflicts too
+    e.Conflict: 409,
+    e.CalendarMissing: 409, # configuration the admin must add, not the caller's fault        # TaskNotReady, NothingWaiting and idempotency conflicts too
     e.InvalidInput: 422,    # FormInvalid too
     e.DefinitionInvalid: 422,
     e.ScriptError: 422,     # a hostile or broken diagram is the deployer's fault, not a server error

@@ -189,12 +189,18 @@ class CompleteSchema(Schema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+CARDS = ("", "warning", "yellow", "red")
+CARD_DOC = "督办牌：空=正常，warning=预警，yellow=黄牌，red=红牌"
+
+
 class TaskBriefSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     lane = fields.String(allow_none=True)
     state = fields.String(metadata={"enum": list(TASK_STATES)})
     assignee = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "环节时限（工作日）的截止时间"})
+    card = fields.String(metadata={"enum": list(CARDS), "description": CARD_DOC})
 
 
 class TaskCaseSchema(Schema):
@@ -214,7 +220,7 @@ class TaskSchema(TaskBriefSchema):
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
-    due_at = fields.DateTime(allow_none=True)
+    limit_days = fields.Integer(allow_none=True, metadata={"description": "环节时限，工作日"})
 
 
 class TaskFormSchema(Schema):
@@ -241,6 +247,17 @@ class DefinitionRefSchema(Schema):
     version = fields.Integer()
 
 
+class ClockSchema(Schema):
+    started_at = fields.DateTime(allow_none=True, metadata={"description": "开始计时（受理）的时间"})
+    legal_due = fields.DateTime(allow_none=True, metadata={"description": "法定时限截止"})
+    promised_due = fields.DateTime(allow_none=True, metadata={"description": "承诺时限截止"})
+    paused_days = fields.Integer(metadata={"description": "暂停计时（补正、特别程序、容缺等待）的工作日数"})
+    paused = fields.Boolean()
+    pause_reason = fields.String(allow_none=True)
+    card = fields.String(metadata={"enum": list(CARDS), "description": CARD_DOC})
+    card_label = fields.String()
+
+
 class CaseSchema(Schema):
     id = fields.Integer()
     number = fields.String()
@@ -253,6 +270,9 @@ class CaseSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "办结结果：准予、不予许可、不予受理、逾期未补正…"})
+    channel = fields.String(allow_none=True, metadata={"description": "申请渠道：online 网上、window 窗口"})
+    clock = fields.Nested(ClockSchema)
     tasks = fields.List(fields.Nested(TaskBriefSchema))
 
 
@@ -342,3 +362,62 @@ class DeliverySchema(Schema):
 
 class DeliveryListSchema(PageSchema):
     items = fields.List(fields.Nested(DeliverySchema))
+
+
+class SpecialProcedureSchema(Schema):
+    kind = fields.String(required=True, metadata={"description": "听证、招标、拍卖、检验、检测、检疫、鉴定、专家评审、公示、其他"},
+                         validate=validate.Length(max=20))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class SpecialProcedureEndSchema(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class StatsArgs(Schema):
+    start = fields.Date(data_key="from", metadata={"description": "统计区间开始（含），默认 30 天前"})
+    end = fields.Date(data_key="to", metadata={"description": "统计区间结束（含），默认今天"})
+    department = fields.String(validate=validate.Length(max=200))
+    process = fields.String(validate=validate.Length(max=200))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class StatsSchema(Schema):
+    period = fields.Dict()
+    received = fields.Integer()
+    ended = fields.Integer()
+    per_day = fields.List(fields.Dict())
+    rates = fields.Dict(metadata={"description": "on_time 按时办结率、instant 即办率、once 一次办率、online 网上办理率"})
+    average_days = fields.List(fields.Dict())
+    open_cards = fields.List(fields.Dict())
+    overdue = fields.List(fields.Dict())
+    ratings = fields.List(fields.Dict())
+
+
+class OverdueSchema(Schema):
+    number = fields.String()
+    matter = fields.String()
+    department = fields.String()
+    card = fields.String()
+    promised_due = fields.DateTime(allow_none=True)
+    legal_due = fields.DateTime(allow_none=True)
+
+
+class OverdueListSchema(Schema):
+    items = fields.List(fields.Nested(OverdueSchema))
+
+
+class StatusSchema(Schema):
+    code = fields.String(metadata={"description": "received 已接件、accepted 已受理、refused 不予受理、correction_started/ended "
+                                                  "补正开始/结束、special_started/ended 特别程序开始/结束、approved 办结（通过）、"
+                                                  "approved_tolerated 办结（容缺通过）、denied 办结（不通过）、withdrawn 撤回、"
+                                                  "revoked 撤销、terminated 终止"})
+    name = fields.String()
+    at = fields.DateTime()
+    seq = fields.Integer(metadata={"description": "对应的留痕事件序号"})
+
+
+class StatusHistorySchema(Schema):
+    case_id = fields.Integer()
+    number = fields.String()
+    items = fields.List(fields.Nested(StatusSchema))

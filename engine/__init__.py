@@ -8,6 +8,7 @@
     engine.management.run_due_jobs()     # due timers, for any number of workers
     engine.users.add(...)                # identity: people, roles, groups, tokens
     engine.webhooks.deliver_due()        # the webhook outbox
+    engine.supervision.scan()            # deadline cards (电子监察), statistics
 
 Folders follow this map: ``repository/``, ``runtime/``, ``tasks/``,
 ``history/``, ``management/``, ``identity/``, ``webhooks/``, with SpiffWorkflow
@@ -23,6 +24,7 @@ from .identity import SYSTEM, Actor, UserService
 from .management import ManagementService, Scheduler
 from .repository import RepositoryService
 from .runtime import RuntimeService
+from .supervision import SupervisionService
 from .tasks import TaskService
 from .webhooks import WebhookService
 
@@ -41,6 +43,7 @@ class Engine:
         self.management = ManagementService(self)
         self.users = UserService(self)
         self.webhooks = WebhookService(self)
+        self.supervision = SupervisionService(self)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

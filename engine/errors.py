@@ -83,3 +83,9 @@ class Forbidden(TongbanError):
 class Unauthenticated(TongbanError):
     code = "unauthenticated"
     message = "请先登录"
+
+
+class CalendarMissing(TongbanError):
+    """A working-day count reached a year the calendar has no data for."""
+    code = "calendar_missing"
+    message = "工作日历缺少该年份的数据"

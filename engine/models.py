@@ -96,6 +96,17 @@ class Case(Base):
     ended_at: Mapped[datetime | None]
     last_event_seq: Mapped[int] = mapped_column(default=0)
     row_version: Mapped[int] = mapped_column(default=1)
+    # Supervision (电子监察): the case clock in working days, its card and the outcome.
+    clock_started_at: Mapped[datetime | None]
+    legal_due_at: Mapped[datetime | None]
+    promised_due_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(sa.String(100))
+    paused_days: Mapped[int] = mapped_column(default=0)
+    card: Mapped[str] = mapped_column(sa.String(8), default="")
+    next_card_at: Mapped[datetime | None] = mapped_column(index=True)
+    outcome: Mapped[str | None] = mapped_column(sa.String(100))
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
 
     definition: Mapped[Definition] = relationship(lazy="joined", innerjoin=True)
 
@@ -125,6 +136,9 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
     due_at: Mapped[datetime | None]
+    limit_days: Mapped[int | None]  # the step's own limit (环节时限) in working days
+    card: Mapped[str] = mapped_column(sa.String(8), default="")
+    next_card_at: Mapped[datetime | None] = mapped_column(index=True)
 
     # Inbox rows show their case's number and applicant: loaded in the same query.
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)

@@ -1,9 +1,10 @@
 """The sample matters of processes/, end to end through the engine on a real database."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from engine import Actor
+from engine.calendar import BEIJING
 from engine.errors import FormInvalid, NothingWaiting
 from engine.models import Case, Job
 
@@ -80,12 +81,17 @@ def test_food_licence_parallel_review_waits_for_the_supplement_then_issues(deplo
 
 
 def test_food_licence_supplement_deadline_terminates_and_cancels_open_reviews(deployed):
+    # Accepted on Tuesday 2026-12-01: 5 working days (P5WD) end with Tuesday 12-08, not Sunday 12-06.
+    deployed.clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING))
     case = start_food(deployed)
     work(deployed, case.id, "review_market", {"market_opinion": "pass"})
-    deployed.clock.travel(timedelta(days=4, hours=23))
+    with deployed.db.read() as s:
+        due = s.query(Job).filter_by(case_id=case.id).one().due_at
+    assert due == datetime(2026, 12, 8, 23, 59, 59, tzinfo=BEIJING)
+    deployed.clock.freeze(datetime(2026, 12, 8, 23, 0, tzinfo=BEIJING))
     deployed.management.run_due_jobs()
     assert case_row(deployed, case.id).status == "running"
-    deployed.clock.travel(timedelta(hours=2))
+    deployed.clock.freeze(datetime(2026, 12, 9, 0, 0, 30, tzinfo=BEIJING))
     assert deployed.management.run_due_jobs() == 1
     done = case_row(deployed, case.id)
     assert done.status == "terminated"

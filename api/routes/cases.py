@@ -7,14 +7,14 @@ from engine.models import Definition
 
 from .. import auth, idempotency
 from ..present import case_detail, present_case
-from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
+from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
                        MessageSchema, TrailArgs, TrailSchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
 
-READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR)
+READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR)
 
 
 @blp.route("", methods=["POST"])

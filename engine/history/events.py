@@ -23,10 +23,18 @@ RULE_EVALUATED = "rule_evaluated"
 SCRIPT_RUN = "script_run"
 EVENT_REACHED = "event_reached"
 DEFINITION_MIGRATED = "definition_migrated"
+CLOCK_STARTED = "clock_started"
+CLOCK_PAUSED = "clock_paused"
+CLOCK_RESUMED = "clock_resumed"
+CLOCK_UNAVAILABLE = "clock_unavailable"
+CARD_CHANGED = "card_changed"
+SPECIAL_PROCEDURE_STARTED = "special_procedure_started"
+SPECIAL_PROCEDURE_ENDED = "special_procedure_ended"
 
 EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_CLAIMED, TASK_UNCLAIMED,
                TASK_COMPLETED, TASK_CANCELLED, MESSAGE_RECEIVED, TIMER_FIRED, GATEWAY_PASSED,
-               RULE_EVALUATED, SCRIPT_RUN, EVENT_REACHED)
+               RULE_EVALUATED, SCRIPT_RUN, EVENT_REACHED, CLOCK_STARTED, CLOCK_PAUSED, CLOCK_RESUMED,
+               CLOCK_UNAVAILABLE, CARD_CHANGED, SPECIAL_PROCEDURE_STARTED, SPECIAL_PROCEDURE_ENDED)
 
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):

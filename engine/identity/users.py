@@ -16,7 +16,7 @@ from .actor import Actor
 from engine.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from engine.models import ApiToken, User, UserGroup, WebSession, utcnow
 
-ROLES = ("admin", "analyst", "clerk", "auditor", "integrator")
+ROLES = ("admin", "analyst", "clerk", "auditor", "integrator", "supervisor")
 TOKEN_PREFIX = "tb_"
 DEFAULT_TOKEN_DAYS = 90
 NAME_RE = re.compile(r"^[\w.\-@]{1,100}$")

@@ -4,11 +4,12 @@ import logging
 from .jobs import POLL_SECONDS
 
 log = logging.getLogger(__name__)
+CARD_SCAN_SECONDS = 30
 
 
 class Scheduler:
     """APScheduler in the background: polls due timers and webhook deliveries
-    twice a second; ``chores`` are extra (function, seconds) housekeeping jobs."""
+    twice a second and deadline cards every half minute; ``chores`` are extra (function, seconds) housekeeping jobs."""
 
     def __init__(self, engine, interval=POLL_SECONDS, chores=()):
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,6 +20,9 @@ class Scheduler:
                                 max_instances=1, coalesce=True, id="tongban-due-jobs")
         self._scheduler.add_job(self._drain, "interval", args=[engine.webhooks.deliver_due], seconds=interval,
                                 max_instances=1, coalesce=True, id="tongban-webhooks")
+        # Cards are checked once per interval: a case a racing worker holds is looked at next time.
+        self._scheduler.add_job(self._drain, "interval", args=[lambda: engine.supervision.scan() and False],
+                                seconds=CARD_SCAN_SECONDS, max_instances=1, coalesce=True, id="tongban-cards")
         for i, (chore, seconds) in enumerate(chores):
             self._scheduler.add_job(self._drain, "interval", args=[chore], seconds=seconds, max_instances=1,
                                     coalesce=True, id=f"tongban-chore-{i}")

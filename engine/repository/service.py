@@ -129,6 +129,18 @@ EXPRESSION_TAGS = {
 }
 
 
+def element_properties(tree):
+    found = {}
+    for element in tree.getroot().iter():
+        if not isinstance(element.tag, str) or not element.get("id"):
+            continue
+        props = {p.get("name"): p.get("value") for p in element.findall(
+            f"{{{BPMN_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property") if p.get("name")}
+        if props:
+            found[element.get("id")] = props
+    return found
+
+
 def check_expressions(root, filename):
     problems = {}
     for tag, mode in EXPRESSION_TAGS.items():
@@ -168,6 +180,7 @@ class RepositoryService:
         self.engine = engine
         self._specs = {}
         self._forms = {}
+        self._properties = {}
         self._lock = threading.Lock()
 
     # ---- deployment -------------------------------------------------------
@@ -403,6 +416,17 @@ class RepositoryService:
             cached = spiff.specs_from_dict(spec_dict)
             with self._lock:
                 self._specs[definition_id] = cached
+        return cached
+
+    def properties(self, session, definition_id):
+        """``{element id: {name: value}}`` of the spiffworkflow:property entries of a BPMN
+        version (clock, timeLimit, outcome …), read from its source once per engine."""
+        cached = self._properties.get(definition_id)
+        if cached is None:
+            source = session.scalar(sa.select(Definition.source).where(Definition.id == definition_id))
+            cached = element_properties(xmlsafe.parse_xml(source.encode("utf-8"), max_bytes=MAX_FILE_BYTES))
+            with self._lock:
+                self._properties[definition_id] = cached
         return cached
 
     def form(self, session, key, version=None):

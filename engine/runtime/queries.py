@@ -1,7 +1,7 @@
 """Case queries (after Camunda's ``runtimeService.createProcessInstanceQuery()``),
 scoped to what the asking person may see:
 
-- admin, auditor: every case;
+- admin, auditor, supervisor: every case (read-only for the last two);
 - integrator: the cases they started;
 - clerk: cases with a task of their groups, or one they were assigned or completed.
 """
@@ -12,7 +12,7 @@ from engine.models import Case, HumanTask
 
 
 def scope(q, actor):
-    if actor.role in ("admin", "auditor"):
+    if actor.role in ("admin", "auditor", "supervisor"):
         return q
     if actor.role == "integrator":
         return q.where(Case.started_by == actor.name)

@@ -25,6 +25,7 @@ from engine import history, spiff
 from engine.errors import RunawayStep, ScriptError, TongbanError
 from engine.models import HumanTask, Job, utcnow
 from engine.spiff import scripting
+from engine.supervision.hooks import supervise
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 DEFAULT_STEP_SECONDS = 5.0
@@ -170,7 +171,7 @@ class Step(CaseContext):
             if task.state == TaskState.COMPLETED and self.before.get(task.id) != TaskState.COMPLETED \
                     and not task.task_spec.manual:
                 self._record_engine_task(task)
-        self._sync_human_tasks()
+        new_rows = self._sync_human_tasks()
         self._sync_jobs()
         data = current_data(wf)
         for name, value in data.items():    # rule outputs and message payloads too, not only scripts
@@ -179,15 +180,18 @@ class Step(CaseContext):
                 raise ScriptError(f"流程数据 {name} 不能保存：{problem}", details={"variable": name})
         case.data = data
         case.updated_at = utcnow()
-        if wf.is_completed() and case.status == RUNNING:
+        ending = wf.is_completed() and case.status == RUNNING
+        if ending:
+            case.ended_at = utcnow()
+        supervise(self, new_rows)
+        if ending:
             terminated = any(
                 t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)
                 and isinstance(t.task_spec.event_definition, TerminateEventDefinition)
                 for t in wf.tasks.values())
             case.status = TERMINATED if terminated else COMPLETED
-            case.ended_at = utcnow()
             self.event(history.CASE_TERMINATED if terminated else history.CASE_COMPLETED, actor=None,
-                       data={"data": case.data})
+                       data={"data": case.data, "outcome": case.outcome})
         case.state = spiff.dump_state(wf)
         case.serializer_version = spiff.serializer.VERSION
 
@@ -224,6 +228,7 @@ class Step(CaseContext):
         for row in new_rows:
             self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
                        data={"name": row.name, "lane": row.lane, "form": row.form_key})
+        return new_rows
 
     def _sync_jobs(self):
         session, case, wf = self.session, self.case, self.wf

@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from . import fixes as spiff_fixes, scripting, timers
+from . import calendar_functions, fixes as spiff_fixes, scripting, timers
 
 spiff_fixes.install()
 timers.install_clock()
@@ -42,7 +42,7 @@ Workflow = spiff_fixes.Workflow
 
 def script_engine():
     """The sandboxed engine; re-attached on every load because Spiff does not persist it."""
-    return scripting.make_script_engine()
+    return scripting.make_script_engine(functions=calendar_functions.FUNCTIONS)
 
 
 def spec_to_dict(spec, subprocess_specs):

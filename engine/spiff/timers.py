@@ -23,6 +23,8 @@ MIN_CYCLE_SECONDS = 60
 # What an ISO literal may contain; anything else (letters of a variable name,
 # quotes, parentheses, %) makes the text an expression.
 _ISO_SHAPE = re.compile(r"[0-9PYMWDTHSRZ:.,+\-/]+")
+# Working days (工作日), a Tongban extension of ISO durations: P5WD = end of the 5th working day.
+_WORKING_DAYS = re.compile(r"P(\d{1,4})WD")
 _NAIVE_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2}([.,]\d+)?)?)?)?")
 
 
@@ -72,10 +74,18 @@ def normalize_timer_expressions(tree, tz="+08:00"):
     """Quote every ISO 8601 timer literal in an lxml BPMN tree; return how many changed.
 
     Naive dates and datetimes get ``tz`` appended, because Spiff would read
-    them in the server's local zone. An ISO literal in the wrong element
+    them in the server's local zone. ``P5WD`` (working days) becomes a
+    ``timeDate`` computed by the working-day calendar when the timer starts. An ISO literal in the wrong element
     (a date in ``timeDuration``) is a deploy-time error.
     """
     changed = 0
+    for node in list(tree.iter(f"{{{BPMN_NS}}}timeDuration")):
+        working = _WORKING_DAYS.fullmatch((node.text or "").strip())
+        if working:
+            # A date, not a duration: the deadline is fixed by the calendar when the timer starts.
+            node.tag = f"{{{BPMN_NS}}}timeDate"
+            node.text = f"working_days_after({int(working.group(1))})"
+            changed += 1
     for tag in TIMER_TAGS:
         for node in tree.iter(f"{{{BPMN_NS}}}{tag}"):
             text = (node.text or "").strip()

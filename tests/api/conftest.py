@@ -17,6 +17,7 @@ PEOPLE = {
     "hotline": ("integrator", []),
     "window": ("clerk", [WINDOW_GROUP]),
     "police": ("clerk", [POLICE_GROUP]),
+    "chief": ("supervisor", []),
 }
 
 

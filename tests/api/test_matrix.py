@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import APPLICANT, PEOPLE, open_task, start_case
 
-USERS = list(PEOPLE)  # admin analyst auditor portal hotline window police
+USERS = list(PEOPLE)  # admin analyst auditor portal hotline window police chief
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -26,6 +26,14 @@ def task_of_window(as_, claimed=False):
     if claimed:
         assert as_("window")("POST", f"/api/v1/tasks/{task['id']}/claim").status_code == 200
     return task
+
+
+def accepted_case_of_portal(as_):
+    """A case the window accepted: its clock runs and the police review it."""
+    case = case_of_portal(as_)
+    r = as_("window")("POST", f"/api/v1/tasks/{open_task(case)['id']}/complete", json={"data": {"acceptance": "accept"}})
+    assert r.status_code == 200
+    return case["id"]
 
 
 def webhook_of_portal(as_):
@@ -74,13 +82,22 @@ MATRIX = [
                               {"process": "no_criminal_record", "applicant": APPLICANT}, {}),
      {"admin": 201, "portal": 201, "hotline": 201}),
     ("list cases", lambda a: ("GET", "/api/v1/cases", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 200, "window": 200, "police": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 200, "window": 200, "police": 200, "chief": 200}),
     ("get case", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
     ("trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/trail", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
     ("case diagram", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/diagram", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
+    ("special procedure", lambda a: ("POST", f"/api/v1/cases/{accepted_case_of_portal(a)}/special-procedure",
+                                     {"kind": "鉴定", "reason": "需司法鉴定"}, {}),
+     {"admin": 200, "window": 200, "police": 200}),
+    ("end special procedure", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/special-procedure/end",
+                                         {"reason": "鉴定完成"}, {}),
+     {"admin": 409, "window": 409, "police": 404}),
+    ("status history", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/status-history", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
+    ("statistics", lambda a: ("GET", "/api/v1/stats", None, {}), {"admin": 200, "auditor": 200, "chief": 200}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
      {"admin": 409, "portal": 409, "hotline": 404}),
     ("inbox", lambda a: ("GET", "/api/v1/tasks", None, {}),

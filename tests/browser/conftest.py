@@ -18,6 +18,7 @@ PEOPLE = [  # name (= password), role, groups
     ("police", "clerk", ["公安局"]),
     ("auditor", "auditor", []),
     ("analyst", "analyst", []),
+    ("chief", "supervisor", []),
 ]
 
 

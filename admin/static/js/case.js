@@ -12,6 +12,8 @@ const EVENT_NAMES = {
   task_claimed: "签收", task_unclaimed: "取消签收", task_completed: "办理完成", task_cancelled: "任务取消",
   message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
   script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
+  clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
+  card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
 };
 let viewer, events = [];
 

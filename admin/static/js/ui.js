@@ -4,14 +4,25 @@ import { api, get, setCsrfToken, ApiError } from "./api.js";
 // Which pages each role sees in the nav bar.
 const NAV = [
   { href: "/inbox", label: "待办", roles: ["admin", "clerk"] },
-  { href: "/cases", label: "办件", roles: ["admin", "clerk", "auditor", "analyst", "integrator"] },
+  { href: "/cases", label: "办件", roles: ["admin", "clerk", "auditor", "analyst", "integrator", "supervisor"] },
   { href: "/definitions", label: "流程定义", roles: ["admin", "analyst", "auditor"] },
+  { href: "/dashboard", label: "电子监察", roles: ["admin", "auditor", "supervisor"] },
 ];
 
-export const ROLE_NAMES = { admin: "管理员", analyst: "流程分析员", clerk: "办事人员", auditor: "审计员", integrator: "对接系统" };
+export const ROLE_NAMES = { admin: "管理员", analyst: "流程分析员", clerk: "办事人员", auditor: "审计员", integrator: "对接系统",
+  supervisor: "督查员" };
+
+// 督办牌 (electronic supervision cards) as people name them.
+export const CARD_NAMES = { "": "正常", warning: "预警", yellow: "黄牌", red: "红牌" };
+
+export function cardBadge(card) {
+  return card ? el("span", { class: `badge card-${card}` }, CARD_NAMES[card] || card) : null;
+}
+
+const HOME = { supervisor: "/dashboard" };
 
 export function homeFor(role) {
-  return NAV.find((item) => item.roles.includes(role))?.href || "/cases";
+  return HOME[role] || NAV.find((item) => item.roles.includes(role))?.href || "/cases";
 }
 
 // Load the session or send the visitor to the login page. Returns the session.

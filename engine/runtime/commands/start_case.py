@@ -11,6 +11,8 @@ from engine.repository.forms import validate_free_data
 from engine.runtime.step import RUNNING, Step, form_key_of
 
 RESERVED_KEYS = {"case_number", "applicant"}
+# Where an application came in: integrators bring the online entry's (一网通办), people the window's.
+ONLINE, WINDOW = "online", "window"
 
 
 class StartCase(Command):
@@ -30,6 +32,7 @@ class StartCase(Command):
         case = Case(definition_id=definition.id, process_key=self.process_key, status=RUNNING,
                     applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
                     applicant_name=applicant["name"], data={}, state={}, started_by=self.actor.name,
+                    channel=ONLINE if self.actor.role == "integrator" else WINDOW,
                     serializer_version=spiff.serializer.VERSION)
         session.add(case)
         session.flush()

@@ -1,0 +1,71 @@
+"""What every step does for supervision, after the workflow moved: start or pause
+the case clock as the diagram marks it, give new tasks their step deadline,
+settle the cards of tasks that closed, and record the outcome of an ended case."""
+import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.util.task import TaskState
+
+from engine.calendar import calendar
+from engine.errors import CalendarMissing
+from engine.models import HumanTask
+
+from .clock import PAUSE_AT_ELEMENT, CaseClock, sync_task_card
+
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def supervise(step, new_rows):
+    from engine.runtime.step import all_tasks
+
+    props = step.engine.repository.properties(step.session, step.case.definition_id)
+    clock = CaseClock(step)
+    tasks = list(all_tasks(step.wf))
+    marked = lambda task, value: props.get(task.task_spec.bpmn_id, {}).get("clock") == value  # noqa: E731
+
+    if step.case.clock_started_at is None:
+        has_start_mark = any(p.get("clock") == "start" for p in props.values())
+        just_done = [t for t in tasks if t.state == TaskState.COMPLETED
+                     and step.before.get(t.id) != TaskState.COMPLETED and marked(t, "start")]
+        # A case that ends at its acceptance step was refused there (不予受理): never under the clock.
+        if not has_start_mark or (just_done and not step.wf.is_completed()):
+            clock.start()
+
+    waiting_marked = any(t.state & ACTIVE and marked(t, "pause") for t in tasks)
+    if waiting_marked and step.case.paused_at is None:
+        clock.pause(PAUSE_AT_ELEMENT)
+    elif not waiting_marked and step.case.pause_reason == PAUSE_AT_ELEMENT:
+        clock.resume(PAUSE_AT_ELEMENT)
+
+    for row in new_rows:
+        limit = _int(props.get(row.element_id, {}).get("timeLimit"))
+        if limit:
+            try:
+                row.limit_days, row.due_at = limit, calendar().deadline(row.created_at, limit)
+            except CalendarMissing:
+                continue
+            if step.case.paused_at is None:
+                sync_task_card(step, row, clock.now)
+
+    # Tasks that closed keep the card they had when they closed (overdue stays red in the statistics).
+    timed = step.session.scalars(sa.select(HumanTask).where(
+        HumanTask.case_id == step.case.id, HumanTask.next_card_at.is_not(None)))
+    for row in timed:
+        if row.state == "READY":  # filtered here: a row closed in this step is not flushed yet
+            continue
+        sync_task_card(step, row, row.completed_at or clock.now)
+        row.next_card_at = None
+
+    if step.wf.is_completed() and step.case.outcome is None:
+        ends = [t for t in tasks if t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)]
+        if ends:
+            last = max(ends, key=lambda t: t.last_state_change).task_spec
+            step.case.outcome = props.get(last.bpmn_id, {}).get("outcome") or last.bpmn_name or None
+        clock.recompute()
+
+
+def _int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= 3650 else None
