@@ -36,10 +36,10 @@ def test_init_deploy_users_and_tokens(engine, database_url):
     assert "Process_0m8x2qz v1" in out and "Decision_13nq8rw v1" in out
 
     tongban(database_url, "user", "add", "li", "--role", "clerk", "--group", "市场监管局", "--group", "卫生健康局",
-            "--password", "s3cret")
+            "--password", "s3cret-pass")
     user = engine.users.get("li")
     assert user.role == "clerk" and user.group_names == ["卫生健康局", "市场监管局"]
-    assert engine.users.authenticate("li", "s3cret").groups == {"市场监管局", "卫生健康局"}
+    assert engine.users.authenticate("li", "s3cret-pass").groups == {"市场监管局", "卫生健康局"}
 
     token = tongban(database_url, "token", "li").stdout.strip()
     assert "\n" not in token and token.startswith("tb_")
