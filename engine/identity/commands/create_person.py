@@ -25,7 +25,9 @@ class CreatePerson(Command):
                 problems["password"] = reason
         if not problems and session.scalar(sa.select(User.id).where(User.name == fields["name"])) is not None:
             raise Conflict("用户已存在", code="user_exists", details={"name": fields["name"]})
-        user = User(name=fields.get("name"), role=fields.get("role"), display_name="", active=True)
+        # Both relationships set here, so that the row reads whole after the session closes.
+        user = User(name=fields.get("name"), role=fields.get("role"), display_name="", active=True,
+                    department=None, groups=[])
         if not problems:
             apply_person(user, fields, department, groups)
             require_department_for_supervisor(user, problems)

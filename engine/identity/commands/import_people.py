@@ -110,7 +110,8 @@ class ImportPeople(Command):
                 raise InvalidInput("导入文件有错误，未导入任何人员", code="import_invalid",
                                    details={"problems": [{"line": number, "name": fields["name"],
                                                           "problems": problems}]})
-            user = User(name=fields["name"], role=fields["role"], display_name="", active=True)
+            user = User(name=fields["name"], role=fields["role"], display_name="", active=True,
+                        department=None, groups=[])
             apply_person(user, fields, department, groups)
             require_department_for_supervisor(user, problems)
             password = fields["password"] or passwords.generate()
