@@ -63,3 +63,31 @@ def test_errors_are_reported_in_plain_words(engine, database_url, tmp_path):
     assert "definition_invalid" in proc.stderr
     proc = tongban(database_url, "user", "add", "x", "--role", "wizard", check=False)
     assert proc.returncode != 0
+
+
+def test_demo_organisation_and_lane_warnings(engine, database_url, tmp_path):
+    tongban(database_url, "init", "--demo")
+    org = engine.organisation
+    tree = {d.code: d.parent.code if d.parent else None for d in org.departments()}
+    assert tree["ZWFW"] is None and tree["SCJG"] == "ZWFW" and tree["SCJG-SPXK"] == "SCJG"
+    window = engine.users.get("window")
+    assert window.display_name == "王芳" and window.department.code == "ZWFW-SL"
+    assert window.password_change_required  # a known password: changed at first login outside demo mode
+    assert engine.users.get("公安局").display_name == "李警官"
+    # Every lane of every demo process has somebody in it.
+    assert all(not org.unstaffed(engine.repository.lanes(d.key)) for d in engine.repository.list("bpmn"))
+
+    lonely = tmp_path / "lonely.bpmn"
+    lonely.write_text((ROOT / "tests" / "api" / "test_organisation_api.py").read_text(encoding="utf-8")
+                      .split('LONELY = """', 1)[1].split('"""', 1)[0], encoding="utf-8")
+    proc = tongban(database_url, "deploy", str(lonely))
+    assert "lonely v1" in proc.stdout
+    assert "无人科室" in proc.stderr and "综合受理窗口" not in proc.stderr
+
+    # The CLI applies the password policy and files people into departments.
+    weak = tongban(database_url, "user", "add", "zhou", "--role", "supervisor", "--password", "12345678", check=False)
+    assert weak.returncode == 2 and "weak_password" in weak.stderr
+    tongban(database_url, "user", "add", "zhou", "--role", "supervisor", "--password", "Jiandu-2026",
+            "--display-name", "周督查", "--department", "GAJ")
+    zhou = engine.users.get("zhou")
+    assert (zhou.display_name, zhou.department.code) == ("周督查", "GAJ")

@@ -43,14 +43,19 @@ def upgrade():
         sa.PrimaryKeyConstraint("name"),
     )
     op.create_index("ix_org_group_department_id", "org_group", ["department_id"])
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(sa.Column("department_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("position", sa.String(length=100), nullable=False, server_default=""))
-        batch.add_column(sa.Column("phone", sa.String(length=32), nullable=False, server_default=""))
-        batch.add_column(sa.Column("password_change_required", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
-        batch.create_foreign_key("fk_user_account_department", "department", ["department_id"], ["id"])
-        batch.create_index("ix_user_account_department_id", ["department_id"])
+    # Plain ADD COLUMNs, never a table copy: other tables point at user_account, and on
+    # SQLite copying a referenced table fails its foreign keys once people exist.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE user_account ADD COLUMN department_id INTEGER "
+                   "CONSTRAINT fk_user_account_department REFERENCES department (id)")
+    else:
+        op.add_column("user_account", sa.Column("department_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_user_account_department", "user_account", "department", ["department_id"], ["id"])
+    op.add_column("user_account", sa.Column("position", sa.String(length=100), nullable=False, server_default=""))
+    op.add_column("user_account", sa.Column("phone", sa.String(length=32), nullable=False, server_default=""))
+    op.add_column("user_account", sa.Column("password_change_required", sa.Boolean(), nullable=False,
+                                            server_default=sa.false()))
+    op.create_index("ix_user_account_department_id", "user_account", ["department_id"])
     # Groups people already belong to become groups in their own right.
     op.execute("INSERT INTO org_group (name, display_name, kind, created_at) "
                "SELECT DISTINCT group_name, group_name, 'team', CURRENT_TIMESTAMP FROM user_group")
@@ -61,10 +66,10 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("user_group") as batch:
         batch.drop_constraint("fk_user_group_org_group", type_="foreignkey")
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_index("ix_user_account_department_id")
-        batch.drop_constraint("fk_user_account_department", type_="foreignkey")
-        for column in ("password_change_required", "phone", "position", "department_id"):
-            batch.drop_column(column)
+    op.drop_index("ix_user_account_department_id", "user_account")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_user_account_department", "user_account", type_="foreignkey")
+    for column in ("password_change_required", "phone", "position", "department_id"):
+        op.drop_column("user_account", column)  # SQLite 3.35+ drops plain columns in place
     op.drop_table("org_group")
     op.drop_table("department")
