@@ -20,7 +20,8 @@ def scope(q, actor):
     if actor.role == "integrator":
         return q.where(Case.started_by == actor.name)
     if actor.role == "clerk":
-        mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups) or ["\0"]),
+        # No groups: an empty IN, false on every database (a NUL placeholder broke PostgreSQL).
+        mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)),
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
         return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)))
     if actor.role == "supervisor" and actor.department:
