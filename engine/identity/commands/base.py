@@ -2,8 +2,9 @@
 import sqlalchemy as sa
 
 from engine.errors import InvalidInput, NotFound
+from engine.identity.organisation import CODE_RE, GROUP_KINDS, NAME_RE, PHONE_RE, ROLES
+from engine.identity.organisation import department_named  # noqa: F401  (the commands import it from here)
 from engine.models import Department, OrgGroup, User, UserGroup
-from engine.identity.organisation import CODE_RE, GROUP_KINDS, NAME_RE, PHONE_RE, ROLES, department_named
 
 PERSON_FIELDS = ("name", "display_name", "role", "department", "groups", "position", "phone", "password",
                  "password_change_required", "active")
@@ -100,5 +101,3 @@ def check_kind(kind):
     if kind not in GROUP_KINDS:
         raise InvalidInput("组类型必须是 department（部门）、section（科室）或 team（专班）之一", details={"kind": kind})
 
-
-__all__ = ["check_code", "check_kind", "check_text", "department_named", "group_named", "user_named"]
