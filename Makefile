@@ -16,7 +16,7 @@ setup: $(BIN)/python
 
 demo: setup
 	$(BIN)/tongban init --demo
-	$(BIN)/tongban serve
+	TONGBAN_DEMO=1 $(BIN)/tongban serve
 
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null)

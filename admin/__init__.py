@@ -10,7 +10,7 @@ node_modules; nothing third-party is copied into this package.
 """
 from pathlib import Path
 
-from flask import Blueprint, abort, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, render_template, send_from_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
@@ -50,7 +50,8 @@ def vendor(package, name):
 
 @blueprint.route("/")
 def home():
-    return redirect(url_for("admin.inbox"))
+    """Each role lands where it works; the page knows the role once the session is loaded."""
+    return render_template("admin/home.html")
 
 
 @blueprint.route("/login")
@@ -97,3 +98,28 @@ def dashboard():
 def overdue():
     """超期公示: public, no login."""
     return render_template("admin/overdue.html")
+
+
+@blueprint.route("/password")
+def password():
+    return render_template("admin/password.html")
+
+
+@blueprint.route("/people")
+def people():
+    return render_template("admin/people.html")
+
+
+@blueprint.route("/people/import")
+def people_import():
+    return render_template("admin/import.html")
+
+
+@blueprint.route("/departments")
+def departments():
+    return render_template("admin/departments.html")
+
+
+@blueprint.route("/staffing")
+def staffing():
+    return render_template("admin/staffing.html")

@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
-from .routes import cases, definitions, jobs, session, supervision, tasks, tokens, webhooks
+from .routes import cases, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
@@ -47,6 +47,8 @@ DEFAULTS = {
     "TONGBAN_RATE_LIMIT": os.environ.get("TONGBAN_RATE_LIMIT", "600/60"),
     "TONGBAN_LOGIN_RATE_LIMIT": os.environ.get("TONGBAN_LOGIN_RATE_LIMIT", "10/60"),
     "TONGBAN_ANON_RATE_LIMIT": os.environ.get("TONGBAN_ANON_RATE_LIMIT", "60/60"),
+    # Demo server: the demo people keep their known passwords (see README, "Passwords").
+    "TONGBAN_DEMO": os.environ.get("TONGBAN_DEMO", "") == "1",
 }
 
 
@@ -75,7 +77,7 @@ def create_app(engine, config=None):
                                                        "description": "tongban token 用户名"})
     api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie",
                                                        "name": app.config["SESSION_COOKIE_NAME"]})
-    for module in (session, tokens, definitions, cases, tasks, webhooks, jobs, supervision):
+    for module in (session, tokens, definitions, cases, tasks, webhooks, jobs, organisation, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
     app.register_blueprint(docs.blp)

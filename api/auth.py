@@ -18,8 +18,11 @@ from . import store
 from .errors import RateLimited
 
 ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR = "admin", "analyst", "clerk", "auditor", "integrator"
-SUPERVISOR = "supervisor"
-EVERYONE = (ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR, SUPERVISOR)
+SUPERVISOR, APPLICANT = "supervisor", "applicant"
+EVERYONE = (ADMIN, ANALYST, CLERK, AUDITOR, INTEGRATOR, SUPERVISOR)  # the staff
+ANYONE = EVERYONE + (APPLICANT,)  # applicant: reserved for the applicants' own pages
+# What a person whose password must be replaced may still do: see who they are, change it, leave.
+PASSWORD_CHANGE_ENDPOINTS = {"session.who_am_i", "session.change_password", "session.log_out"}
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -81,8 +84,16 @@ def authenticate():
         limit(f"anon:{client_address()}", "TONGBAN_ANON_RATE_LIMIT")
         raise
     limit(f"user:{actor.name}", "TONGBAN_RATE_LIMIT")
+    if g.auth == "session" and must_change_password(actor) and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise Forbidden("请先修改密码", code="password_change_required")
     g.actor = actor
     return actor
+
+
+def must_change_password(actor):
+    """A password somebody else chose (generated, reset, demo) must be replaced before
+    the person works, except on a demo server (TONGBAN_DEMO=1), where everyone knows it."""
+    return actor.password_change_required and not current_app.config.get("TONGBAN_DEMO")
 
 
 def requires(*roles):
@@ -104,7 +115,10 @@ def requires(*roles):
 # ---- browser sessions ---------------------------------------------------------------
 
 def who(actor, auth):
-    return {"user": actor.name, "role": actor.role, "groups": sorted(actor.groups),
+    person = engine().organisation.names([actor.name]).get(actor.name, {})
+    return {"user": actor.name, "display_name": person.get("name") or actor.name,
+            "department": person.get("department"), "role": actor.role, "groups": sorted(actor.groups),
+            "password_change_required": auth == "session" and must_change_password(actor),
             "csrf_token": session.get("csrf") if auth == "session" else None, "auth": auth}
 
 

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from engine import Engine, Scheduler
 from engine.db import ROOT, database_url
 from engine.errors import TongbanError
+from engine.identity import ROLES
+from engine.identity.passwords import MIN_LENGTH as MIN_PASSWORD
 
 DEMO = ROOT / "processes" / "demo.json"
 
@@ -17,24 +19,46 @@ DEMO = ROOT / "processes" / "demo.json"
 def cmd_init(engine, args):
     engine.migrate()
     print("数据库已迁移到最新版本")
-    _print_deployed(engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init"))
+    deployed = engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init")
+    _print_deployed(deployed)
     if args.demo:
         demo = json.loads(DEMO.read_text(encoding="utf-8"))
+        _add_demo_organisation(engine, demo)
         _add_demo_users(engine, demo)
         _start_demo_cases(engine, demo)
+    _print_lane_warnings(engine, deployed)
+
+
+def _add_demo_organisation(engine, demo):
+    org = engine.organisation
+    departments = {d.code for d in org.departments()}
+    for d in demo.get("departments", []):
+        if d["code"] not in departments:
+            org.create_department(d["code"], d["name"], d.get("parent"))
+    groups = {g.name for g in org.groups()}
+    for g in demo.get("groups", []):
+        if g["name"] not in groups:
+            org.create_group(g["name"], g.get("display_name", ""), g.get("kind", "team"), g.get("department"))
 
 
 def _add_demo_users(engine, demo):
+    """Demo people (password = login name): they must change it at first login unless
+    the server runs in demo mode (TONGBAN_DEMO=1, as `make demo` does)."""
     existing = {u.name for u in engine.users.list()}
-    people = [(u["name"], u["role"], u["groups"]) for u in demo["users"]]
-    covered = {g for _, _, groups in people for g in groups}
-    lanes = sorted({lane for d in engine.repository.list("bpmn")
-                    for lane in _lanes(engine.repository.source("bpmn", d.key))} - covered)
-    people += [(lane, "clerk", [lane]) for lane in lanes]
-    for name, role, groups in people:
+    people = [dict(u) for u in demo["users"]]
+    covered = {g for u in people for g in u["groups"]}
+    lanes = sorted({lane for d in engine.repository.list("bpmn") for lane in engine.repository.lanes(d.key)} - covered)
+    clerks = demo.get("lane_clerks", {})
+    people += [{"name": lane, "role": "clerk", "groups": [lane], **clerks.get(lane, {})} for lane in lanes]
+    for u in people:
+        name = u["name"]
         if name not in existing:
-            engine.users.add(name, role, groups=groups, password=name)
-        print(f"演示用户 {name:10} 角色 {role:10} 密码 {name:10} 组 {','.join(groups)}")
+            engine.users.add(name, u["role"], groups=u["groups"], password=name,
+                             display_name=u.get("display_name"), password_change_required=True)
+            engine.organisation.update_person(name, {"department": u.get("department"),
+                                                     "position": u.get("position") or ""})
+        print(f"演示用户 {name:10} 角色 {u['role']:10} 密码 {name:10} {u.get('display_name') or '':6} "
+              f"组 {','.join(u['groups'])}")
 
 
 def _start_demo_cases(engine, demo):
@@ -56,21 +80,23 @@ def _start_demo_cases(engine, demo):
         print(f"演示办件 {case.number} {entry['process']}")
 
 
-def _lanes(source):
-    from lxml import etree
-    root = etree.fromstring(source.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-    return {lane.get("name") for lane in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}lane")
-            if lane.get("name")}
-
-
 def _print_deployed(results):
     for r in results:
         if r.kind != "matter":
             print(f"{r.key} v{r.version}" + ("" if r.created else " (unchanged)"))
 
 
+def _print_lane_warnings(engine, deployed):
+    """Deploying is allowed when a lane's group has nobody active in it, but nobody could work its tasks."""
+    for d in deployed:
+        for lane in engine.organisation.unstaffed(d.lanes):
+            print(f"警告：流程 {d.key} 的泳道「{lane}」没有在岗人员（办理组 {lane} 无启用成员）", file=sys.stderr)
+
+
 def cmd_deploy(engine, args):
-    _print_deployed(engine.repository.deploy_paths(args.paths, deployed_by="cli"))
+    deployed = engine.repository.deploy_paths(args.paths, deployed_by="cli")
+    _print_deployed(deployed)
+    _print_lane_warnings(engine, deployed)
 
 
 def _require_schema(engine):
@@ -110,7 +136,14 @@ def cmd_worker(engine, args):
 
 
 def cmd_user_add(engine, args):
-    user = engine.users.add(args.name, args.role, groups=args.group or [], password=args.password)
+    from engine.identity import passwords
+
+    if args.password is not None:
+        passwords.check(args.password, args.name)
+    user = engine.users.add(args.name, args.role, groups=args.group or [], password=args.password,
+                            display_name=args.display_name)
+    if args.department or args.position:
+        engine.organisation.update_person(user.name, {"department": args.department, "position": args.position or ""})
     print(f"用户 {user.name} 已创建（角色 {user.role}）")
 
 
@@ -173,9 +206,12 @@ def build_parser():
     usub = s.add_subparsers(dest="user_command", required=True)
     a = usub.add_parser("add", help="create a user")
     a.add_argument("name")
-    a.add_argument("--role", required=True, choices=["admin", "analyst", "clerk", "auditor", "integrator"])
+    a.add_argument("--role", required=True, choices=ROLES)
     a.add_argument("--group", action="append", help="candidate group (a lane name); repeatable")
-    a.add_argument("--password")
+    a.add_argument("--password", help=f"at least {MIN_PASSWORD} characters, not a common one")
+    a.add_argument("--display-name", help="real name (姓名)")
+    a.add_argument("--department", help="department code")
+    a.add_argument("--position", help="position (职务)")
     a.set_defaults(func=cmd_user_add)
 
     s = sub.add_parser("token", help="print a new API bearer token for a user (or --revoke them all)")

@@ -40,8 +40,12 @@ class LoginSchema(Schema):
 
 class WhoSchema(Schema):
     user = fields.String()
+    display_name = fields.String(metadata={"description": "姓名"})
+    department = fields.String(allow_none=True, metadata={"description": "部门名称"})
     role = fields.String(metadata={"enum": list(ROLES)})
     groups = fields.List(fields.String())
+    password_change_required = fields.Boolean(
+        metadata={"description": "true：须先修改密码（POST /api/v1/session/password），其他接口返回 403"})
     csrf_token = fields.String(allow_none=True, metadata={"description": "浏览器会话的 CSRF 令牌；令牌认证时为 null"})
     auth = fields.String(metadata={"enum": ["session", "token"]})
 
@@ -149,6 +153,8 @@ class DeployedSchema(Schema):
 
 class DeployResultSchema(DeployedSchema):
     deployed = fields.List(fields.Nested(DeployedSchema))
+    warnings = fields.List(fields.Nested(lambda: LaneWarningSchema()),
+                           metadata={"description": "泳道对应的办理组没有启用成员（仍已部署）"})
 
 
 class MatterSchema(Schema):
@@ -201,6 +207,8 @@ class TaskBriefSchema(Schema):
     assignee = fields.String(allow_none=True)
     due_at = fields.DateTime(allow_none=True, metadata={"description": "环节时限（工作日）的截止时间"})
     card = fields.String(metadata={"enum": list(CARDS), "description": CARD_DOC})
+    assignee_name = fields.String(allow_none=True, metadata={"description": "签收人姓名"})
+    assignee_department = fields.String(allow_none=True, metadata={"description": "签收人部门"})
 
 
 class TaskCaseSchema(Schema):
@@ -221,6 +229,8 @@ class TaskSchema(TaskBriefSchema):
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
     limit_days = fields.Integer(allow_none=True, metadata={"description": "环节时限，工作日"})
+    completed_by_name = fields.String(allow_none=True, metadata={"description": "办理人姓名"})
+    completed_by_department = fields.String(allow_none=True)
 
 
 class TaskFormSchema(Schema):
@@ -267,6 +277,7 @@ class CaseSchema(Schema):
     applicant = fields.Nested(ApplicantSchema)
     data = fields.Dict()
     started_by = fields.String(allow_none=True)
+    started_by_name = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True)
@@ -302,7 +313,9 @@ class EventSchema(Schema):
     seq = fields.Integer()
     type = fields.String(metadata={"enum": list(EVENT_TYPES)})
     at = fields.DateTime()
-    actor = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={"description": "登录名；系统事件为 null"})
+    actor_name = fields.String(allow_none=True, metadata={"description": "姓名（查询时按登录名解析）"})
+    actor_department = fields.String(allow_none=True, metadata={"description": "部门名称"})
     task = fields.Integer(allow_none=True, attribute="task_id")
     element_id = fields.String(allow_none=True)
     data = fields.Raw(allow_none=True)
@@ -421,3 +434,205 @@ class StatusHistorySchema(Schema):
     case_id = fields.Integer()
     number = fields.String()
     items = fields.List(fields.Nested(StatusSchema))
+
+
+# ---- organisation: people, departments, groups ---------------------------------------
+
+LOGIN = validate.Length(min=1, max=100)
+CODE = validate.Length(min=1, max=64)
+GROUP_NAME = validate.Length(min=1, max=200)
+GROUP_KINDS = ("department", "section", "team")
+
+
+class PersonRefSchema(Schema):
+    """A person as a picker or a list shows them: login name, real name, department."""
+    name = fields.String(metadata={"description": "登录名"})
+    display_name = fields.String(metadata={"description": "姓名"})
+    department = fields.Function(lambda u: u.department.code if u.department else None, allow_none=True)
+    department_name = fields.Function(lambda u: u.department.name if u.department else None, allow_none=True)
+    position = fields.String()
+
+
+class UserSchema(PersonRefSchema):
+    role = fields.String(metadata={"enum": list(ROLES)})
+    phone = fields.String()
+    groups = fields.List(fields.String(), attribute="group_names")
+    active = fields.Boolean()
+    password_change_required = fields.Boolean(metadata={"description": "下次登录须修改密码"})
+    created_at = fields.DateTime()
+
+
+class UserListSchema(PageSchema):
+    items = fields.List(fields.Nested(UserSchema))
+
+
+class UserArgs(PageArgs):
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "按登录名、姓名、电话、职务搜索"})
+    department = fields.String(validate=CODE, metadata={"description": "部门编码（含下级部门）"})
+    group = fields.String(validate=GROUP_NAME)
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
+
+
+class UserCreateSchema(Schema):
+    name = fields.String(required=True, validate=LOGIN, metadata={"description": "登录名"})
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "姓名"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    department = fields.String(allow_none=True, validate=CODE, metadata={"description": "部门编码"})
+    groups = fields.List(fields.String(validate=GROUP_NAME), load_default=list, validate=validate.Length(max=100))
+    position = fields.String(validate=validate.Length(max=100))
+    phone = fields.String(validate=validate.Length(max=32))
+    password = fields.String(validate=validate.Length(min=1, max=200),
+                             metadata={"description": "不填则生成一个，只在响应中出现一次，首次登录须修改"})
+    password_change_required = fields.Boolean(metadata={"description": "首次登录须修改密码"})
+
+
+class UserUpdateSchema(Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    department = fields.String(allow_none=True, validate=CODE, metadata={"description": "调动到此部门（编码）"})
+    groups = fields.List(fields.String(validate=GROUP_NAME), validate=validate.Length(max=100))
+    position = fields.String(validate=validate.Length(max=100))
+    phone = fields.String(validate=validate.Length(max=32))
+    active = fields.Boolean(metadata={"description": "false：停用；其已签收的待办退回所在组"})
+    password_change_required = fields.Boolean()
+
+
+class UserCreatedSchema(UserSchema):
+    password = fields.String(allow_none=True, metadata={"description": "生成的密码，只返回这一次；自定密码时为 null"})
+
+
+class UserUpdatedSchema(UserSchema):
+    released_tasks = fields.List(fields.Integer(), metadata={"description": "停用时退回组内的任务"})
+
+
+class PasswordResetSchema(Schema):
+    password = fields.String(metadata={"description": "新密码，只返回这一次；下次登录须修改"})
+
+
+class SessionInfoSchema(Schema):
+    id = fields.Function(lambda s: s.id_hash[:12], metadata={"description": "会话标识（摘要前缀）"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class SessionListSchema(Schema):
+    items = fields.List(fields.Nested(SessionInfoSchema))
+
+
+class SessionsEndedSchema(Schema):
+    ended = fields.Integer(metadata={"description": "结束的会话数"})
+
+
+class ImportArgs(Schema):
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "1：只检查、不导入（默认）"})
+
+
+class ImportSchema(Schema):
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=1_000_000),
+                        metadata={"description": "UTF-8 CSV：name,display_name,role,department,groups,position,"
+                                                 "phone,password（groups 用分号分隔）"})
+
+
+class ImportProblemSchema(Schema):
+    line = fields.Integer()
+    name = fields.String()
+    problems = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ImportCreatedSchema(Schema):
+    line = fields.Integer()
+    name = fields.String()
+    password = fields.String(allow_none=True, metadata={"description": "生成的密码，只返回这一次"})
+
+
+class ImportReportSchema(Schema):
+    dry_run = fields.Boolean()
+    valid = fields.Integer(metadata={"description": "无问题的行数"})
+    problems = fields.List(fields.Nested(ImportProblemSchema))
+    created = fields.List(fields.Nested(ImportCreatedSchema))
+
+
+class DepartmentSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    parent = fields.Function(lambda d: d.parent.code if d.parent else None, allow_none=True)
+
+
+class DepartmentListSchema(Schema):
+    items = fields.List(fields.Nested(DepartmentSchema))
+
+
+class DepartmentCreateSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    parent = fields.String(allow_none=True, validate=CODE, metadata={"description": "上级部门编码；空为顶级"})
+
+
+class DepartmentUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    parent = fields.String(allow_none=True, validate=CODE, metadata={"description": "移到此部门之下；null 为顶级"})
+
+
+class GroupRefSchema(Schema):
+    name = fields.String(metadata={"description": "组名：泳道按此名称匹配"})
+    display_name = fields.String()
+    kind = fields.String(metadata={"enum": list(GROUP_KINDS)})
+    department = fields.Function(lambda g: g.department.code if g.department else None, allow_none=True)
+    department_name = fields.Function(lambda g: g.department.name if g.department else None, allow_none=True)
+
+
+class GroupSchema(GroupRefSchema):
+    member_count = fields.Integer(metadata={"description": "启用的成员数"})
+
+
+class GroupListSchema(Schema):
+    items = fields.List(fields.Nested(GroupSchema))
+
+
+class GroupCreateSchema(Schema):
+    name = fields.String(required=True, validate=GROUP_NAME)
+    display_name = fields.String(load_default="", validate=validate.Length(max=200))
+    kind = fields.String(load_default="team", validate=validate.OneOf(GROUP_KINDS))
+    department = fields.String(allow_none=True, validate=CODE)
+
+
+class GroupUpdateSchema(Schema):
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    kind = fields.String(validate=validate.OneOf(GROUP_KINDS))
+    department = fields.String(allow_none=True, validate=CODE)
+
+
+class MemberListSchema(Schema):
+    group = fields.String()
+    items = fields.List(fields.Nested(PersonRefSchema))
+
+
+class StaffedLaneSchema(Schema):
+    lane = fields.String()
+    group = fields.Nested(GroupRefSchema, allow_none=True,
+                          metadata={"description": "null：没有这个办理组"})
+    members = fields.List(fields.Nested(PersonRefSchema))
+
+
+class StaffedProcessSchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    lanes = fields.List(fields.Nested(StaffedLaneSchema))
+
+
+class StaffingSchema(Schema):
+    items = fields.List(fields.Nested(StaffedProcessSchema))
+
+
+class LaneWarningSchema(Schema):
+    process = fields.String()
+    lane = fields.String()
+    message = fields.String()
+
+
+class PasswordChangeSchema(Schema):
+    old_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))

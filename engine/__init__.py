@@ -7,6 +7,7 @@
     engine.history.trail(case_id)        # the audit trail
     engine.management.run_due_jobs()     # due timers, for any number of workers
     engine.users.add(...)                # identity: people, roles, groups, tokens
+    engine.organisation.people(...)      # departments, groups, people as admins manage them
     engine.webhooks.deliver_due()        # the webhook outbox
     engine.supervision.scan()            # deadline cards (电子监察), statistics
 
@@ -20,7 +21,7 @@ from .clock import clock
 from .runtime.executor import CommandExecutor
 from .db import Database
 from .history import HistoryService
-from .identity import SYSTEM, Actor, UserService
+from .identity import SYSTEM, Actor, OrganisationService, UserService
 from .management import ManagementService, Scheduler
 from .repository import RepositoryService
 from .runtime import RuntimeService
@@ -42,6 +43,7 @@ class Engine:
         self.history = HistoryService(self)
         self.management = ManagementService(self)
         self.users = UserService(self)
+        self.organisation = OrganisationService(self)
         self.webhooks = WebhookService(self)
         self.supervision = SupervisionService(self)
 

@@ -183,13 +183,20 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
-    role: Mapped[str] = mapped_column(sa.String(16))  # admin|analyst|clerk|auditor|integrator
+    role: Mapped[str] = mapped_column(sa.String(16))  # admin|analyst|clerk|auditor|integrator|supervisor|applicant
     password_hash: Mapped[str | None] = mapped_column(sa.String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Organisation (migration 0005): where the person works, and how to reach them.
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    position: Mapped[str] = mapped_column(sa.String(100), default="")
+    phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    # A password somebody else chose (generated, reset, demo) must be replaced at the next login.
+    password_change_required: Mapped[bool] = mapped_column(default=False)
 
     groups: Mapped[list["UserGroup"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserGroup.group_name")
+    department: Mapped["Department | None"] = relationship(lazy="joined")
 
     @property
     def group_names(self):
@@ -200,7 +207,7 @@ class UserGroup(Base):
     __tablename__ = "user_group"
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), primary_key=True)
-    group_name: Mapped[str] = mapped_column(sa.String(200), primary_key=True, index=True)
+    group_name: Mapped[str] = mapped_column(sa.ForeignKey("org_group.name"), primary_key=True, index=True)
 
 
 class WebSession(Base):
@@ -289,3 +296,32 @@ class Incident(Base):
     actor: Mapped[str | None] = mapped_column(sa.String(100))
     message: Mapped[str] = mapped_column(sa.String(1000))
     details: Mapped[dict | None]
+
+
+# ---- organisation: departments, groups (migration 0005) ------------------------------
+
+class Department(Base):
+    """A unit of the organisation tree: center → department → section (中心 → 部门 → 科室)."""
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped["Department | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
+
+
+class OrgGroup(Base):
+    """A candidate group: what a lane names, by its exact ``name``. A department, a
+    section or a named team; members are ``user_group`` rows holding the same name."""
+    __tablename__ = "org_group"
+
+    name: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    kind: Mapped[str] = mapped_column(sa.String(16), default="team")  # department|section|team
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department | None] = relationship(lazy="joined")

@@ -36,10 +36,10 @@ def test_init_deploy_users_and_tokens(engine, database_url):
     assert "Process_0m8x2qz v1" in out and "Decision_13nq8rw v1" in out
 
     tongban(database_url, "user", "add", "li", "--role", "clerk", "--group", "市场监管局", "--group", "卫生健康局",
-            "--password", "s3cret")
+            "--password", "s3cret-pass")
     user = engine.users.get("li")
     assert user.role == "clerk" and user.group_names == ["卫生健康局", "市场监管局"]
-    assert engine.users.authenticate("li", "s3cret").groups == {"市场监管局", "卫生健康局"}
+    assert engine.users.authenticate("li", "s3cret-pass").groups == {"市场监管局", "卫生健康局"}
 
     token = tongban(database_url, "token", "li").stdout.strip()
     assert "\n" not in token and token.startswith("tb_")
@@ -95,3 +95,31 @@ def test_odd_input_on_the_command_line_is_one_line(engine, database_url, tmp_pat
     line = one_line_error(tongban(database_url, "user", "add", "li", "--role", "clerk", "--group", "组" * 5000,
                                   check=False))
     assert "too_long" in line or "invalid_input" in line
+
+
+def test_demo_organisation_and_lane_warnings(engine, database_url, tmp_path):
+    tongban(database_url, "init", "--demo")
+    org = engine.organisation
+    tree = {d.code: d.parent.code if d.parent else None for d in org.departments()}
+    assert tree["ZWFW"] is None and tree["SCJG"] == "ZWFW" and tree["SCJG-SPXK"] == "SCJG"
+    window = engine.users.get("window")
+    assert window.display_name == "王芳" and window.department.code == "ZWFW-SL"
+    assert window.password_change_required  # a known password: changed at first login outside demo mode
+    assert engine.users.get("公安局").display_name == "李警官"
+    # Every lane of every demo process has somebody in it.
+    assert all(not org.unstaffed(engine.repository.lanes(d.key)) for d in engine.repository.list("bpmn"))
+
+    lonely = tmp_path / "lonely.bpmn"
+    lonely.write_text((ROOT / "tests" / "api" / "test_organisation_api.py").read_text(encoding="utf-8")
+                      .split('LONELY = """', 1)[1].split('"""', 1)[0], encoding="utf-8")
+    proc = tongban(database_url, "deploy", str(lonely))
+    assert "lonely v1" in proc.stdout
+    assert "无人科室" in proc.stderr and "综合受理窗口" not in proc.stderr
+
+    # The CLI applies the password policy and files people into departments.
+    weak = tongban(database_url, "user", "add", "zhou", "--role", "supervisor", "--password", "12345678", check=False)
+    assert weak.returncode == 2 and "weak_password" in weak.stderr
+    tongban(database_url, "user", "add", "zhou", "--role", "supervisor", "--password", "Jiandu-2026",
+            "--display-name", "周督查", "--department", "GAJ")
+    zhou = engine.users.get("zhou")
+    assert (zhou.display_name, zhou.department.code) == ("周督查", "GAJ")

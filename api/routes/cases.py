@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from engine.models import Definition
 
 from .. import auth, idempotency
-from ..present import case_detail, present_case
+from ..present import case_detail, event_bodies, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
                        MessageSchema, TrailArgs, TrailSchema)
@@ -47,7 +47,8 @@ def list_cases(args):
     page, per_page = args.pop("page"), args.pop("per_page")
     rows, total = (engine().runtime.query(g.actor).status(args.get("status")).process(args.get("process"))
                    .number(args.get("number")).applicant(args.get("applicant_id_number")).page(page, per_page))
-    return {"items": [present_case(c) for c in rows], "total": total, "page": page, "per_page": per_page}
+    names = engine().organisation.names({c.started_by for c in rows})
+    return {"items": [present_case(c, names=names) for c in rows], "total": total, "page": page, "per_page": per_page}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
@@ -68,7 +69,7 @@ def trail(args, case_id):
     """办件的全程留痕（按序号递增；after 参数可增量拉取）"""
     engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
-    return {"case_id": case_id, "events": events}
+    return {"case_id": case_id, "events": event_bodies(engine(), events)}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from .. import auth
 from ..auth import ADMIN, AUDITOR, CLERK, engine
+from ..present import task_bodies
 from ..schemas import CompleteSchema, ErrorSchema, TaskArgs, TaskDetailSchema, TaskListSchema, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务：签收、取消签收、办理")
@@ -25,7 +26,7 @@ def inbox(args):
     else:
         rows, total = engine().tasks.inbox(g.actor, lane=args.get("lane"), case_id=args.get("case_id"),
                                            limit=per_page, offset=offset)
-    return {"items": rows, "total": total, "page": page, "per_page": per_page}
+    return {"items": task_bodies(engine(), rows), "total": total, "page": page, "per_page": per_page}
 
 
 @blp.route("/<int(min=1, max=2147483647):task_id>", methods=["GET"])
@@ -35,7 +36,7 @@ def inbox(args):
 def get_task(task_id):
     """一个任务和它的表单定义"""
     row = engine().tasks.get(task_id, g.actor)
-    body = {name: getattr(row, name) for name in TaskSchema().fields}
+    body = task_bodies(engine(), [row])[0]
     body["form"] = None
     if row.form_key:
         source = engine().repository.source("form", row.form_key, row.form_version)
@@ -51,7 +52,7 @@ def get_task(task_id):
 @blp.alt_response(409, schema=ErrorSchema, description="任务不可办理或已被他人签收")
 def claim(task_id):
     """签收任务"""
-    return engine().tasks.claim(task_id, g.actor)
+    return task_bodies(engine(), [engine().tasks.claim(task_id, g.actor)])[0]
 
 
 @blp.route("/<int(min=1, max=2147483647):task_id>/unclaim", methods=["POST"])
@@ -62,7 +63,7 @@ def claim(task_id):
 @blp.alt_response(409, schema=ErrorSchema)
 def unclaim(task_id):
     """取消签收：把已签收的任务交还本组"""
-    return engine().tasks.unclaim(task_id, g.actor)
+    return task_bodies(engine(), [engine().tasks.unclaim(task_id, g.actor)])[0]
 
 
 @blp.route("/<int(min=1, max=2147483647):task_id>/complete", methods=["POST"])
@@ -75,4 +76,4 @@ def unclaim(task_id):
 @blp.alt_response(422, schema=ErrorSchema, description="表单校验失败，details 为逐字段消息")
 def complete(body, task_id):
     """提交任务表单并推进办件"""
-    return engine().tasks.complete(task_id, g.actor, body["data"])
+    return task_bodies(engine(), [engine().tasks.complete(task_id, g.actor, body["data"])])[0]

@@ -1,6 +1,9 @@
-"""Identity: the people who work cases (accounts, roles, groups, sessions, tokens)
-and the identity numbers of applicants (一证申办)."""
+"""Identity: the people who work cases (accounts, roles, groups, sessions, tokens),
+the organisation they belong to (departments, groups) and the identity numbers
+of applicants (一证申办)."""
 from .actor import SYSTEM, Actor
-from .users import ROLES, UserService
+from .organisation import ROLES
+from .service import OrganisationService
+from .users import UserService
 
-__all__ = ["Actor", "ROLES", "SYSTEM", "UserService"]
+__all__ = ["Actor", "ROLES", "SYSTEM", "OrganisationService", "UserService"]

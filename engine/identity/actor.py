@@ -7,6 +7,10 @@ class Actor:
     name: str
     role: str = "system"
     groups: frozenset = field(default_factory=frozenset)
+    # The code of the person's department: a supervisor sees that department's subtree.
+    department: str | None = None
+    # Their password was chosen by somebody else (generated, reset, demo): to be replaced.
+    password_change_required: bool = False
 
     @property
     def is_admin(self):

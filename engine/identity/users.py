@@ -5,7 +5,6 @@ and can be revoked.
 """
 import functools
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -13,13 +12,12 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .actor import Actor
+from .organisation import NAME_RE, ROLES, ensure_groups
 from engine.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from engine.models import ApiToken, User, UserGroup, WebSession, utcnow
 
-ROLES = ("admin", "analyst", "clerk", "auditor", "integrator", "supervisor")
 TOKEN_PREFIX = "tb_"
 DEFAULT_TOKEN_DAYS = 90
-NAME_RE = re.compile(r"^[\w.\-@]{1,100}$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,14 +31,18 @@ def hash_token(token):
 
 
 def actor_of(user):
-    return Actor(user.name, user.role, frozenset(user.group_names))
+    return Actor(user.name, user.role, frozenset(user.group_names),
+                 department=user.department.code if user.department else None,
+                 password_change_required=user.password_change_required)
 
 
 class UserService:
     def __init__(self, engine):
         self.engine = engine
 
-    def add(self, name, role, groups=(), password=None, display_name=None):
+    def add(self, name, role, groups=(), password=None, display_name=None, password_change_required=False):
+        """A person, as the CLI and tests make them: unknown groups become plain teams.
+        (Administrators use ``engine.organisation``, which checks everything.)"""
         if not NAME_RE.match(name or ""):
             raise InvalidInput("用户名只能包含字母、数字、下划线、点、连字符", details={"name": name})
         if role not in ROLES:
@@ -49,7 +51,9 @@ class UserService:
             if session.scalar(sa.select(User).where(User.name == name)):
                 raise Conflict("用户已存在", details={"name": name})
             user = User(name=name, role=role, display_name=display_name or name,
-                        password_hash=generate_password_hash(password) if password else None)
+                        password_hash=generate_password_hash(password) if password else None,
+                        password_change_required=password_change_required)
+            ensure_groups(session, list(dict.fromkeys(groups)))
             user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
             session.add(user)
             session.flush()
@@ -58,6 +62,7 @@ class UserService:
     def set_groups(self, name, groups):
         with self.engine.db.write() as session:
             user = self._get(session, name)
+            ensure_groups(session, list(dict.fromkeys(groups)))
             user.groups = [UserGroup(group_name=g) for g in dict.fromkeys(groups)]
             return user
 

@@ -11,7 +11,7 @@ import copy
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -39,6 +39,7 @@ class Deployed:
     version: int
     name: str
     created: bool
+    lanes: list = field(default_factory=list)  # a BPMN process's lane names (candidate groups)
 
     def to_dict(self):
         return {"kind": self.kind, "key": self.key, "version": self.version, "name": self.name,
@@ -91,6 +92,10 @@ class _Source:
                 return p.get("name") or pid
         return pid
 
+    def lanes(self, pid):
+        """Names of the lanes drawn in process ``pid``: the candidate groups its tasks go to."""
+        return lanes_of(self.tree.getroot(), pid)
+
     def decision_ids(self):
         root = self.tree.getroot()
         return [d.get("id") for d in root.iter() if isinstance(d.tag, str) and d.tag.endswith("}decision")]
@@ -110,6 +115,17 @@ class _Source:
             if prop.get("name") == "formKey" and prop.get("value"):
                 keys.add(prop.get("value"))
         return sorted(keys)
+
+
+def lanes_of(root, pid=None):
+    """Lane names of one process (or of every process) in a parsed BPMN tree, in drawing order."""
+    names = []
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        if pid is None or process.get("id") == pid:
+            for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+                if lane.get("name") and lane.get("name") not in names:
+                    names.append(lane.get("name"))
+    return names
 
 
 # Where diagram code lives, and how it is compiled: every piece is checked by the
@@ -281,8 +297,10 @@ class RepositoryService:
         for use in uses:
             use["version"] = self._latest(session, "dmn", use["key"]).version
         spec_dict = spiff.spec_to_dict(spec, subprocess_specs)
-        return self._store(session, "bpmn", pid, fingerprint, src, deployed_by,
-                           name=src.process_name(pid), spec=spec_dict, uses=uses)
+        result = self._store(session, "bpmn", pid, fingerprint, src, deployed_by,
+                             name=src.process_name(pid), spec=spec_dict, uses=uses)
+        result.lanes = src.lanes(pid)
+        return result
 
     def _parse(self, bpmn_sources, dmn_sources):
         parser = spiff.new_parser()
@@ -403,6 +421,11 @@ class RepositoryService:
         with self.engine.db.read() as session:
             d = self.get(session, kind, key, version) if version else self.latest(session, kind, key)
             return d.source
+
+    def lanes(self, key):
+        """Lane names of the latest version of process ``key``."""
+        return lanes_of(xmlsafe.parse_xml(self.source("bpmn", key).encode("utf-8"), what="BPMN",
+                                          max_bytes=MAX_FILE_BYTES).getroot(), key)
 
     def matters(self):
         with self.engine.db.read() as session:

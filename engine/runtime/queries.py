@@ -1,25 +1,32 @@
 """Case queries (after Camunda's ``runtimeService.createProcessInstanceQuery()``),
 scoped to what the asking person may see:
 
-- admin, auditor, supervisor: every case (read-only for the last two);
+- admin, auditor: every case;
 - integrator: the cases they started;
-- clerk: cases with a task of their groups, or one they were assigned or completed.
+- clerk: cases with a task of their groups, or one they were assigned or completed;
+- supervisor (read-only): cases with a task in a lane whose group belongs to their
+  department or any department below it.
 """
 import sqlalchemy as sa
 
 from engine.errors import Forbidden
+from engine.identity.organisation import subtree_groups
 from engine.models import Case, HumanTask
 
 
 def scope(q, actor):
-    if actor.role in ("admin", "auditor", "supervisor"):
+    if actor.role in ("admin", "auditor"):
         return q
     if actor.role == "integrator":
         return q.where(Case.started_by == actor.name)
     if actor.role == "clerk":
-        mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups) or ["\0"]),
+        # No groups: an empty IN, false on every database (a NUL placeholder broke PostgreSQL).
+        mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)),
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
         return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)))
+    if actor.role == "supervisor" and actor.department:
+        overseen = HumanTask.lane.in_(subtree_groups(actor.department))
+        return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, overseen)))
     raise Forbidden(f"角色 {actor.role} 无权查看办件", details={"role": actor.role})
 
 

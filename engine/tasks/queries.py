@@ -39,7 +39,7 @@ class TaskQuery:
     def workable_by(self, actor):
         if actor.is_admin:
             return self
-        in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(actor.groups or ["\0"]))
+        in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)))
         return self._where(sa.or_(HumanTask.assignee == actor.name,
                                   sa.and_(HumanTask.assignee.is_(None), in_my_lanes)))
 

@@ -17,8 +17,13 @@ PEOPLE = {
     "hotline": ("integrator", []),
     "window": ("clerk", [WINDOW_GROUP]),
     "police": ("clerk", [POLICE_GROUP]),
-    "chief": ("supervisor", []),
+    "supervisor": ("supervisor", []),
 }
+# A small organisation: the centre with its window, and the police with its section.
+DEPARTMENTS = [("ZX", "政务服务中心", None), ("ZX-SL", "综合受理窗口", "ZX"), ("GAJ", "公安局", "ZX"),
+               ("GAJ-HZ", "户政科", "GAJ")]
+GROUPS = [(WINDOW_GROUP, "section", "ZX-SL"), (POLICE_GROUP, "department", "GAJ")]
+PLACES = {"window": "ZX-SL", "police": "GAJ-HZ", "supervisor": "GAJ", "admin": "ZX"}
 
 
 def make_app(engine, **config):
@@ -43,9 +48,16 @@ def client(app):
 @pytest.fixture
 def tokens(deployed):
     """name -> bearer token, for every person in PEOPLE (no passwords: hashing is slow; see with_password)."""
+    org = deployed.organisation
+    for code, name, parent in DEPARTMENTS:
+        org.create_department(code, name, parent)
+    for name, kind, department in GROUPS:
+        org.create_group(name, name, kind, department)
     out = {}
     for name, (role, groups) in PEOPLE.items():
         deployed.users.add(name, role, groups=groups)
+        if name in PLACES:
+            org.update_person(name, {"department": PLACES[name]})
         out[name] = deployed.users.issue_token(name)
     return out
 

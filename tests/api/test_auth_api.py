@@ -8,8 +8,9 @@ def test_bearer_tokens_bad_revoked_and_expired(deployed, client, tokens):
     assert client.get("/api/v1/session", headers={"Authorization": "Bearer tb_nope"}).status_code == 401
     assert client.get("/api/v1/session", headers={"Authorization": "Basic abc"}).status_code == 401
     ok = client.get("/api/v1/session", headers={"Authorization": f"Bearer {tokens['window']}"})
-    assert ok.get_json() == {"user": "window", "role": "clerk", "groups": ["综合受理窗口"], "csrf_token": None,
-                             "auth": "token"}
+    assert ok.get_json() == {"user": "window", "display_name": "window", "department": "综合受理窗口",
+                             "role": "clerk", "groups": ["综合受理窗口"], "password_change_required": False,
+                             "csrf_token": None, "auth": "token"}
     deployed.users.revoke_token(tokens["window"])
     r = client.get("/api/v1/session", headers={"Authorization": f"Bearer {tokens['window']}"})
     assert r.status_code == 401 and r.get_json()["error"] == "unauthenticated"

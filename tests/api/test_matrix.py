@@ -1,13 +1,15 @@
 """The authorisation matrix: every role (and a second user of the same role, for
 scope) against every endpoint, table-driven. Each cell gets fresh objects, so a
 cell that changes state cannot disturb the next one."""
+from itertools import count
 from pathlib import Path
 
 import pytest
 
 from .conftest import APPLICANT, PEOPLE, open_task, start_case
 
-USERS = list(PEOPLE)  # admin analyst auditor portal hotline window police chief
+USERS = list(PEOPLE)  # admin analyst auditor portal hotline window police supervisor
+SERIAL = count(1)  # fresh names for the objects each cell creates
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -55,6 +57,31 @@ def token_of_window(as_):
     return r.get_json()["id"]
 
 
+def person_of_admin(as_):
+    name = f"p{next(SERIAL)}"
+    r = as_("admin")("POST", "/api/v1/users", json={"name": name, "display_name": "测试", "role": "clerk",
+                                                    "department": "GAJ-HZ", "groups": ["公安局"]})
+    assert r.status_code == 201, r.get_json()
+    return name
+
+
+def new_person():
+    return {"name": f"n{next(SERIAL)}", "display_name": "新人", "role": "clerk", "department": "GAJ",
+            "groups": ["公安局"]}
+
+
+def new_department():
+    return {"code": f"D{next(SERIAL)}", "name": "新科室", "parent": "GAJ"}
+
+
+def new_group():
+    return {"name": f"专班{next(SERIAL)}", "display_name": "专班", "kind": "team", "department": "GAJ"}
+
+
+def csv_text():
+    return {"csv": f"name,display_name,role,department,groups\nc{next(SERIAL)},导入,clerk,GAJ,公安局\n"}
+
+
 def upload():
     path = ROOT / "forms" / "no_criminal_record_deliver.form"
     return {"data": {"file": (path.open("rb"), path.name)}, "content_type": "multipart/form-data"}
@@ -82,13 +109,17 @@ MATRIX = [
                               {"process": "no_criminal_record", "applicant": APPLICANT}, {}),
      {"admin": 201, "portal": 201, "hotline": 201}),
     ("list cases", lambda a: ("GET", "/api/v1/cases", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 200, "window": 200, "police": 200, "chief": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 200, "window": 200, "police": 200,
+      "supervisor": 200}),
     ("get case", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
     ("trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/trail", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
     ("case diagram", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/diagram", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
     ("special procedure", lambda a: ("POST", f"/api/v1/cases/{accepted_case_of_portal(a)}/special-procedure",
                                      {"kind": "鉴定", "reason": "需司法鉴定"}, {}),
      {"admin": 200, "window": 200, "police": 200}),
@@ -96,8 +127,9 @@ MATRIX = [
                                          {"reason": "鉴定完成"}, {}),
      {"admin": 409, "window": 409, "police": 404}),
     ("status history", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/status-history", None, {}),
-     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "chief": 200}),
-    ("statistics", lambda a: ("GET", "/api/v1/stats", None, {}), {"admin": 200, "auditor": 200, "chief": 200}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
+    ("statistics", lambda a: ("GET", "/api/v1/stats", None, {}), {"admin": 200, "auditor": 200, "supervisor": 200}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
      {"admin": 409, "portal": 409, "hotline": 404}),
     ("inbox", lambda a: ("GET", "/api/v1/tasks", None, {}),
@@ -111,6 +143,32 @@ MATRIX = [
     ("complete", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/complete",
                             {"data": {"acceptance": "accept"}}, {}),
      {"admin": 200, "window": 200, "police": 404}),
+    # The organisation: admins only, except a group's members for clerks of that group.
+    ("list users", lambda a: ("GET", "/api/v1/users?q=p", None, {}), {"admin": 200}),
+    ("create user", lambda a: ("POST", "/api/v1/users", new_person(), {}), {"admin": 201}),
+    ("get user", lambda a: ("GET", f"/api/v1/users/{person_of_admin(a)}", None, {}), {"admin": 200}),
+    ("update user", lambda a: ("PATCH", f"/api/v1/users/{person_of_admin(a)}", {"position": "科员"}, {}),
+     {"admin": 200}),
+    ("reset password", lambda a: ("POST", f"/api/v1/users/{person_of_admin(a)}/password", None, {}),
+     {"admin": 200}),
+    ("user sessions", lambda a: ("GET", "/api/v1/users/window/sessions", None, {}), {"admin": 200}),
+    ("log out everywhere", lambda a: ("DELETE", f"/api/v1/users/{person_of_admin(a)}/sessions", None, {}),
+     {"admin": 200}),
+    ("import dry run", lambda a: ("POST", "/api/v1/users/import?dry_run=1", csv_text(), {}), {"admin": 200}),
+    ("import", lambda a: ("POST", "/api/v1/users/import?dry_run=0", csv_text(), {}), {"admin": 201}),
+    ("list departments", lambda a: ("GET", "/api/v1/departments", None, {}), {"admin": 200}),
+    ("create department", lambda a: ("POST", "/api/v1/departments", new_department(), {}), {"admin": 201}),
+    ("update department", lambda a: ("PATCH", "/api/v1/departments/GAJ-HZ", {"name": "户政管理科"}, {}),
+     {"admin": 200}),
+    ("list groups", lambda a: ("GET", "/api/v1/groups", None, {}), {"admin": 200}),
+    ("create group", lambda a: ("POST", "/api/v1/groups", new_group(), {}), {"admin": 201}),
+    ("update group", lambda a: ("PATCH", "/api/v1/groups/公安局", {"display_name": "市公安局"}, {}),
+     {"admin": 200}),
+    ("group members", lambda a: ("GET", "/api/v1/groups/公安局/members", None, {}),
+     {"admin": 200, "police": 200}),
+    ("staffing", lambda a: ("GET", "/api/v1/staffing", None, {}), {"admin": 200, "analyst": 200, "auditor": 200}),
+    ("change own password", lambda a: ("POST", "/api/v1/session/password",
+                                       {"old_password": "x", "new_password": "y"}, {}), {u: 422 for u in USERS}),
     ("subscribe", lambda a: ("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/", "events": ["task_ready"]}, {}),
      {"admin": 201, "portal": 201, "hotline": 201}),
     ("list webhooks", lambda a: ("GET", "/api/v1/webhooks", None, {}),

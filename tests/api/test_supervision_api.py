@@ -53,17 +53,17 @@ def test_special_procedure_over_http(deployed, as_):
 def test_statistics_and_csv_export(deployed, as_):
     deployed.clock.freeze(datetime(2026, 12, 1, 9, 0, tzinfo=BEIJING))
     accept(as_, start_case(as_))
-    r = as_("chief")("GET", "/api/v1/stats?from=2026-11-25&to=2026-12-01")
+    r = as_("supervisor")("GET", "/api/v1/stats?from=2026-11-25&to=2026-12-01")
     assert r.status_code == 200
     body = r.get_json()
     assert body["received"] == 1 and body["per_day"][-1] == {"date": "2026-12-01", "received": 1, "completed": 0}
     assert body["rates"]["online"] == 1.0            # started by an integrator: the online channel
-    csv = as_("chief")("GET", "/api/v1/stats?from=2026-11-25&to=2026-12-01&format=csv")
+    csv = as_("supervisor")("GET", "/api/v1/stats?from=2026-11-25&to=2026-12-01&format=csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.get_data(as_text=True).splitlines()[-1] == "2026-12-01,1,0"
-    assert as_("chief")("GET", "/api/v1/stats?from=2026-12-02&to=2026-12-01").status_code == 422
-    assert as_("chief")("GET", "/api/v1/stats?from=2020-01-01&to=2026-12-01").status_code == 422
-    assert as_("chief")("GET", "/api/v1/stats?from=yesterday").status_code == 422
+    assert as_("supervisor")("GET", "/api/v1/stats?from=2026-12-02&to=2026-12-01").status_code == 422
+    assert as_("supervisor")("GET", "/api/v1/stats?from=2020-01-01&to=2026-12-01").status_code == 422
+    assert as_("supervisor")("GET", "/api/v1/stats?from=yesterday").status_code == 422
 
 
 def test_the_overdue_notice_is_public_and_names_no_applicant(deployed, as_, client):

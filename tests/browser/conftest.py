@@ -18,7 +18,6 @@ PEOPLE = [  # name (= password), role, groups
     ("police", "clerk", ["公安局"]),
     ("auditor", "auditor", []),
     ("analyst", "analyst", []),
-    ("chief", "supervisor", []),
 ]
 
 

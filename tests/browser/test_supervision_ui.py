@@ -33,6 +33,11 @@ def overdue_case(engine):
 
 def test_supervisor_lands_on_the_dashboard_and_the_charts_render(page, people):
     overdue_case(people)
+    org = people.organisation
+    org.create_department("GAJ", "公安局")
+    org.update_group("公安局", {"kind": "department", "department": "GAJ"})
+    people.users.add("chief", "supervisor", password="chief", display_name="周正")
+    org.update_person("chief", {"department": "GAJ"})   # oversees the 公安局 lane
     login(page, "chief")
     page.wait_for_url("**/dashboard")
     expect(page.locator("#nav a.active")).to_have_text("电子监察")

@@ -3,8 +3,8 @@
 import { get } from "./api.js";
 import { renderData } from "./data.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
-import { applicantText, el, formatTime, matterNames, requireSession, scriptData, showError, start, STATUS_NAMES,
-  TASK_STATE_NAMES } from "./ui.js";
+import { applicantText, el, formatTime, matterNames, personText, requireSession, scriptData, showError, start,
+  STATUS_NAMES, TASK_STATE_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
 const EVENT_NAMES = {
@@ -15,10 +15,12 @@ const EVENT_NAMES = {
   clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
   card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
 };
-let viewer, events = [];
+let viewer, session, events = [];
+// Who may open a task's page (the API answers the others with 403).
+const TASK_READERS = ["admin", "clerk", "auditor"];
 
 start(async () => {
-  await requireSession();
+  session = await requireSession();
   const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
   events = trail;
   renderCase(info, await matterNames());
@@ -63,8 +65,10 @@ function renderCase(info, names) {
     ...items.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const open = (info.tasks || []).filter((t) => t.state === "READY");
   document.getElementById("open-tasks").replaceChildren(...(open.length ? open.map((t) =>
-    el("li", {}, el("a", { href: `/tasks/${t.id}` }, t.name), ` · ${t.lane || ""} · `,
-      t.assignee ? `已由 ${t.assignee} 签收` : TASK_STATE_NAMES[t.state])) : [el("li", { class: "muted" }, "无")]));
+    el("li", {}, TASK_READERS.includes(session.role) ? el("a", { href: `/tasks/${t.id}` }, t.name) : t.name,
+      ` · ${t.lane || ""} · `,
+      t.assignee ? ["已由 ", personText(t.assignee, t.assignee_name, t.assignee_department), " 签收"]
+        : TASK_STATE_NAMES[t.state])) : [el("li", { class: "muted" }, "无")]));
   const data = info.data || {};
   document.getElementById("case-data").replaceWith(Object.assign(renderData(data), { id: "case-data" }));
 }
@@ -77,7 +81,8 @@ function renderTrail() {
       el("td", { class: "nowrap" }, formatTime(event.at)),
       el("td", {}, EVENT_NAMES[event.type] || event.type),
       el("td", {}, elementName(event)),
-      el("td", {}, event.actor || el("span", { class: "muted" }, "系统")),
+      el("td", {}, personText(event.actor, event.actor_name, event.actor_department)
+        || el("span", { class: "muted" }, "系统")),
       el("td", { class: "summary" }, summary(event)));
     row.addEventListener("click", () => go(index + 1));
     return row;
@@ -95,6 +100,7 @@ function summary(event) {
   if (event.type === "gateway_passed" && data.taken) parts.push("走向：" + data.taken.map((t) => t.name || t.element_id).join("、"));
   if (event.type === "task_ready" && data.lane) parts.push("办理组：" + data.lane);
   if (event.type === "task_unclaimed" && data.previous_assignee) parts.push("原签收人：" + data.previous_assignee);
+  if (event.type === "task_unclaimed" && data.reason === "person_disabled") parts.push("（签收人已停用，任务退回本组）");
   const detail = data.submitted || data.outputs || data.data || (event.type === "message_received" ? data : null);
   if (detail && Object.keys(detail).length) {
     parts.push(el("details", {}, el("summary", {}, "数据"), el("pre", {}, JSON.stringify(detail, null, 2))));

@@ -52,6 +52,12 @@ function setUpUpload() {
       const what = `${KIND_NAMES[made.kind] || made.kind} ${made.key} v${made.version}`;
       result.replaceChildren(el("p", { class: "success" }, made.created === false ? "内容未变，仍为：" : "已部署：",
         made.kind === "bpmn" ? el("a", { href: `/definitions/${encodeURIComponent(made.key)}?version=${made.version}` }, what) : what));
+      // Deployed all the same; nobody could work these lanes' tasks yet.
+      if ((made.warnings || []).length) {
+        result.append(el("div", { class: "notice", id: "lane-warnings" }, el("strong", {}, "注意：以下泳道的办理组没有在岗人员"),
+          el("ul", {}, made.warnings.map((w) => el("li", {}, `${w.process} · 泳道「${w.lane}」`))),
+          el("a", { href: "/staffing" }, "查看各流程的办理组")));
+      }
       form.reset();
       await load();
     } catch (error) {

@@ -1,6 +1,6 @@
 // 待办: the READY tasks of my groups and my own; claim, unclaim, open.
 import { get, post } from "./api.js";
-import { el, flash, matterNames, formatTime, requireSession, showError, start } from "./ui.js";
+import { el, flash, matterNames, formatTime, personText, requireSession, showError, start, WORKERS } from "./ui.js";
 
 let session;
 
@@ -21,10 +21,12 @@ async function load() {
 
 function row(task, info, names) {
   const mine = task.assignee === session.user;
-  const open = el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理");
-  const actions = el("td", { class: "actions" }, open);
-  if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
-  else if (mine) actions.append(actionButton("取消签收", task, "unclaim"));
+  const actions = el("td", { class: "actions" });
+  if (WORKERS.includes(session.role)) { // others look, never act
+    actions.append(el("a", { href: `/tasks/${task.id}`, class: "button primary" }, "办理"));
+    if (!task.assignee) actions.append(actionButton("签收", task, "claim"));
+    else if (mine) actions.append(actionButton("取消签收", task, "unclaim"));
+  }
   const caseLabel = info?.number || `#${task.case_id}`;
   const caseSub = [names.get(info?.process) || info?.process, info?.applicant_name].filter(Boolean).join(" · ");
   return el("tr", { dataset: { taskId: task.id } },
@@ -32,7 +34,8 @@ function row(task, info, names) {
     el("td", {}, el("a", { href: `/cases/${task.case_id}` }, caseLabel),
       caseSub ? el("div", { class: "sub" }, caseSub) : null),
     el("td", {}, task.lane || ""),
-    el("td", {}, task.assignee ? (mine ? "我" : task.assignee) : el("span", { class: "muted" }, "未签收")),
+    el("td", {}, task.assignee ? (mine ? "我" : personText(task.assignee, task.assignee_name, task.assignee_department))
+      : el("span", { class: "muted" }, "未签收")),
     el("td", {}, formatTime(task.created_at)),
     actions);
 }

@@ -1,7 +1,8 @@
 // 办理: one task. Renders its form-js form (or a key/value editor when the task
 // has no form), submits to complete and shows the server's per-field errors inline.
 import { get, post, ApiError } from "./api.js";
-import { el, flash, formatTime, matterNames, requireSession, scriptData, showError, start, TASK_STATE_NAMES } from "./ui.js";
+import { el, flash, formatTime, matterNames, personText, requireSession, scriptData, showError, start, TASK_STATE_NAMES,
+  WORKERS } from "./ui.js";
 import { renderData } from "./data.js";
 
 const taskId = scriptData("taskId");
@@ -15,8 +16,9 @@ start(async () => {
   const caseInfo = await get(`/cases/${task.case_id}`).catch(() => null);
   renderHeader(caseInfo, await matterNames());
   const schema = formSchema(task);
-  if (schema) await renderForm(schema, initialData(caseInfo));
-  else renderFreeForm();
+  const worker = WORKERS.includes(session.role); // auditors and supervisors look, never act
+  if (schema) await renderForm(schema, initialData(caseInfo), !worker);
+  else if (worker) renderFreeForm();
   renderButtons();
   submitButton.addEventListener("click", submit);
 });
@@ -48,7 +50,7 @@ function renderHeader(caseInfo, names) {
     ["事项", names.get(caseInfo?.process) || caseInfo?.process || ""],
     ["办理组", task.lane || ""],
     ["状态", TASK_STATE_NAMES[task.state] || task.state],
-    ["签收人", task.assignee || "未签收"],
+    ["签收人", personText(task.assignee, task.assignee_name, task.assignee_department) || "未签收"],
     ["到达时间", formatTime(task.created_at)],
   ];
   meta.replaceChildren(...items.filter(([, v]) => v !== "").flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
@@ -58,8 +60,8 @@ function renderHeader(caseInfo, names) {
   }
 }
 
-async function renderForm(schema, data) {
-  form = new window.FormViewer.Form({ container: document.getElementById("form") });
+async function renderForm(schema, data, readOnly) {
+  form = new window.FormViewer.Form({ container: document.getElementById("form"), properties: { readOnly } });
   await form.importSchema(schema, data);
 }
 
@@ -94,7 +96,8 @@ function freeData() {
 function renderButtons() {
   const ready = task.state === "READY";
   const mine = task.assignee === session.user;
-  const worker = ["clerk", "admin"].includes(session.role); // auditors look, never act
+  const worker = WORKERS.includes(session.role);
+  submitButton.hidden = !worker;
   submitButton.disabled = !worker || !ready || (task.assignee && !mine && session.role !== "admin");
   if (!ready) {
     errorBox.hidden = false;

@@ -1,16 +1,21 @@
 // Shared page furniture: who is logged in, the nav bar by role, messages, formatting.
 import { api, get, setCsrfToken, ApiError } from "./api.js";
 
-// Which pages each role sees in the nav bar.
+// Which pages each role sees in the nav bar: only what the API lets that role open.
 const NAV = [
   { href: "/inbox", label: "待办", roles: ["admin", "clerk"] },
-  { href: "/cases", label: "办件", roles: ["admin", "clerk", "auditor", "analyst", "integrator", "supervisor"] },
+  { href: "/cases", label: "办件", roles: ["admin", "clerk", "auditor", "supervisor", "integrator"] },
   { href: "/definitions", label: "流程定义", roles: ["admin", "analyst", "auditor"] },
+  { href: "/staffing", label: "办理组", roles: ["admin", "analyst", "auditor"] },
+  { href: "/people", label: "人员", roles: ["admin"] },
+  { href: "/departments", label: "部门", roles: ["admin"] },
   { href: "/dashboard", label: "电子监察", roles: ["admin", "auditor", "supervisor"] },
 ];
 
-export const ROLE_NAMES = { admin: "管理员", analyst: "流程分析员", clerk: "办事人员", auditor: "审计员", integrator: "对接系统",
-  supervisor: "督查员" };
+export const ROLE_NAMES = {
+  admin: "管理员", analyst: "流程分析员", clerk: "办事人员", auditor: "审计员", integrator: "对接系统",
+  supervisor: "督查人员", applicant: "申请人",
+};
 
 // 督办牌 (electronic supervision cards) as people name them.
 export const CARD_NAMES = { "": "正常", warning: "预警", yellow: "黄牌", red: "红牌" };
@@ -19,11 +24,25 @@ export function cardBadge(card) {
   return card ? el("span", { class: `badge card-${card}` }, CARD_NAMES[card] || card) : null;
 }
 
-const HOME = { supervisor: "/dashboard" };
+// Where each role works: its first page after login and the logo's target.
+const HOME = {
+  clerk: "/inbox", auditor: "/cases", analyst: "/definitions", supervisor: "/dashboard", admin: "/people",
+  integrator: "/cases",
+};
 
 export function homeFor(role) {
-  return HOME[role] || NAV.find((item) => item.roles.includes(role))?.href || "/cases";
+  return HOME[role] || "/cases";
 }
+
+// Who did something, as people read it: 王芳（综合受理窗口）, the login name on hover.
+export function personText(login, name, department) {
+  if (!login) return null;
+  const label = (name || login) + (department ? `（${department}）` : "");
+  return el("span", { class: "person", title: `登录名：${login}` }, label);
+}
+
+// Roles that work tasks; every other role only looks.
+export const WORKERS = ["admin", "clerk"];
 
 // Load the session or send the visitor to the login page. Returns the session.
 export async function requireSession() {
@@ -38,6 +57,10 @@ export async function requireSession() {
     throw error;
   }
   setCsrfToken(session.csrf_token);
+  if (session.password_change_required && location.pathname !== "/password") {
+    location.replace("/password?next=" + encodeURIComponent(location.pathname + location.search));
+    return new Promise(() => {});
+  }
   renderNav(session);
   const carried = sessionStorage.getItem("tongban.flash"); // a message from the page before
   if (carried) {
@@ -59,7 +82,10 @@ function renderNav(session) {
   logout.addEventListener("click", async () => {
     try { await api("DELETE", "/session"); } finally { location.href = "/login"; }
   });
-  who.replaceChildren(el("span", {}, `${session.user}（${ROLE_NAMES[session.role] || session.role}）`), logout);
+  const name = session.display_name && session.display_name !== session.user
+    ? `${session.display_name}（${session.user}）` : session.user;
+  who.replaceChildren(el("span", {}, `${name} · ${ROLE_NAMES[session.role] || session.role}`),
+    el("a", { href: "/password" }, "修改密码"), logout);
 }
 
 // Small DOM builder: el("td", {class: "x"}, "text", child, ...)
