@@ -21,8 +21,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import history, spiff
 from engine.errors import ScriptError, TongbanError
-from engine.models import HumanTask, Job, utcnow
+from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.spiff import scripting
+from engine.tasks.assignment import drawn_assignment
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
@@ -187,15 +188,21 @@ class Step(CaseContext):
             form_version = None
             if form_key:
                 _, form_version = self.engine.repository.form(session, form_key)
+            assignee, groups, users = drawn_assignment(task)
             new_rows.append(HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
                                       name=element_name(spec), lane=spec.lane, form_key=form_key,
-                                      form_version=form_version, state="READY", created_at=utcnow()))
+                                      form_version=form_version, state="READY", created_at=utcnow(),
+                                      assignee=assignee,
+                                      candidates=[TaskCandidate(kind="group", name=g) for g in groups]
+                                      + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
             session.add_all(new_rows)
             session.flush()  # the rows' ids go into their trail events
         for row in new_rows:
+            drawn = {"assignee": row.assignee, "candidates": [[c.kind, c.name] for c in row.candidates]} \
+                if row.assignee or row.candidates else {}
             self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
-                       data={"name": row.name, "lane": row.lane, "form": row.form_key})
+                       data={"name": row.name, "lane": row.lane, "form": row.form_key, **drawn})
 
     def _sync_jobs(self):
         session, case, wf = self.session, self.case, self.wf
