@@ -17,6 +17,7 @@ TASK_UNCLAIMED = "task_unclaimed"
 TASK_COMPLETED = "task_completed"
 TASK_CANCELLED = "task_cancelled"
 MESSAGE_RECEIVED = "message_received"
+MESSAGE_SENT = "message_sent"          # a send task / message throw no task of the case caught
 TIMER_FIRED = "timer_fired"
 GATEWAY_PASSED = "gateway_passed"
 RULE_EVALUATED = "rule_evaluated"
@@ -25,7 +26,7 @@ EVENT_REACHED = "event_reached"
 DEFINITION_MIGRATED = "definition_migrated"
 
 EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_CLAIMED, TASK_UNCLAIMED,
-               TASK_COMPLETED, TASK_CANCELLED, MESSAGE_RECEIVED, TIMER_FIRED, GATEWAY_PASSED,
+               TASK_COMPLETED, TASK_CANCELLED, MESSAGE_RECEIVED, MESSAGE_SENT, TIMER_FIRED, GATEWAY_PASSED,
                RULE_EVALUATED, SCRIPT_RUN, EVENT_REACHED)
 
 

@@ -8,6 +8,7 @@ jobs derived from the workflow, and stores the state. Commands do their part
 from datetime import datetime
 
 import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -22,10 +23,11 @@ from SpiffWorkflow.util.task import TaskState
 from engine import history, spiff
 from engine.errors import ScriptError, TongbanError
 from engine.models import HumanTask, Job, TaskCandidate, utcnow
-from engine.spiff import scripting
+from engine.runtime.failures import element_error
 from engine.tasks.assignment import drawn_assignment
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
+MAX_SUBPROCESSES = 500  # live sub-workflows of one case (recursion is refused at deploy too)
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
 DEFINITE = TaskState.DEFINITE_MASK
 
@@ -108,13 +110,16 @@ class Step(CaseContext):
         except TongbanError:
             raise
         except Exception as exc:  # what a diagram's code raised, wrapped by Spiff or not
-            raise scripting.to_script_error(exc) from exc
+            raise element_error(exc) from exc
 
     def _did_complete(self, task):
         self.engine_tasks += 1
         if self.engine_tasks > MAX_ENGINE_TASKS_PER_CALL:
             raise ScriptError("流程自动步骤超过上限，可能存在无限循环",
                               details={"limit": MAX_ENGINE_TASKS_PER_CALL, "element": task.task_spec.bpmn_id})
+        if len(self.wf.subprocesses) > MAX_SUBPROCESSES:
+            raise ScriptError("调用活动或子流程嵌套过多，可能在递归调用", details={
+                "limit": MAX_SUBPROCESSES, "element": task.task_spec.bpmn_id})
         self._record_engine_task(task)
 
     def _record_engine_task(self, task):
@@ -148,6 +153,8 @@ class Step(CaseContext):
             if task.state == TaskState.COMPLETED and self.before.get(task.id) != TaskState.COMPLETED \
                     and not task.task_spec.manual:
                 self._record_engine_task(task)
+        for event in wf.get_events():
+            send_outward(self, event)
         self._sync_human_tasks()
         self._sync_jobs()
         case.data = current_data(wf)
@@ -211,7 +218,8 @@ class Step(CaseContext):
         if not wf.is_completed():
             for task in wf.event_manager.tasks.values():
                 definition = getattr(task.task_spec, "event_definition", None)
-                if isinstance(definition, TimerEventDefinition):
+                if isinstance(definition, TimerEventDefinition) or any(  # an event-based gateway's timer
+                        isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", ())):
                     due = _timer_due(task)
                     if due is not None:
                         wanted[str(task.id)] = (task, due)
@@ -225,6 +233,17 @@ class Step(CaseContext):
                                 spiff_task_id=spiff_id, due_at=due))
             elif job.due_at != due:
                 job.due_at, job.locked_by, job.locked_until, job.attempts = due, None, None, 0
+
+
+def send_outward(step, event):
+    """A message no task of this case caught (send task, message throw): the trail's
+    ``message_sent`` event, which webhook subscribers receive."""
+    definition = event.event_definition
+    if isinstance(definition, MessageEventDefinition):
+        step.event(history.MESSAGE_SENT, actor=None, data={
+            "name": definition.name, "payload": public_data(event.payload or {})
+            if isinstance(event.payload, dict) else event.payload,
+            "correlations": event.correlations or {}})
 
 
 def _timer_due(task):

@@ -230,6 +230,20 @@ class FreshOutputMixin:
         output = self.data_output.get(my_task) if self.data_output.exists(my_task) else None
         self.data_output.set(my_task, {} if isinstance(output, MutableMapping) else [])
 
+    def check_completion_condition(self, my_task):
+        """Evaluate the completion condition with the counters Camunda/Flowable conditions use
+        (``${nrOfCompletedInstances/nrOfInstances >= 0.5}``); case data of the same name wins."""
+        merged = my_task.internal_data.get('merged', [])
+        if not merged or self.condition is None:
+            return None
+        instances = list(self._instances(my_task))
+        last_child = next(c for c in instances if str(c.id) == merged[-1])
+        total = len(instances) + len(my_task.internal_data.get('remaining') or [])
+        counters = {'nrOfInstances': total, 'nrOfCompletedInstances': len(merged),
+                    'nrOfActiveInstances': len(instances) - len(merged), 'loopCounter': len(merged)}
+        counters = {k: v for k, v in counters.items() if k not in last_child.data}
+        return my_task.workflow.script_engine.evaluate(last_child, self.condition, external_context=counters)
+
     def _drop_leftover_items(self, my_task):
         items = [i for i in (self.input_item, self.output_item) if i is not None and i.exists(my_task)]
         if items and _has_ancestor_with_spec(my_task, self):

@@ -9,6 +9,13 @@ from engine.errors import InvalidInput, NothingWaiting
 from engine.repository.forms import validate_free_data
 
 
+def _messages(definition):
+    """The message definitions a waiting task catches: its own, or an event-based gateway's."""
+    if isinstance(definition, MessageEventDefinition):
+        return [definition]
+    return [d for d in getattr(definition, "event_definitions", ()) if isinstance(d, MessageEventDefinition)]
+
+
 class SendMessage(CaseCommand):
     def __init__(self, case_id, name, data, actor):
         self.id, self.name, self.actor = case_id, name, actor
@@ -19,12 +26,12 @@ class SendMessage(CaseCommand):
 
     def execute(self, step):
         name, payload = self.name, self.payload
-        waiting = [t for t in step.wf.event_manager.tasks.values()
-                   if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
-                   and t.task_spec.event_definition.name == name]
+        waiting = [(t, d) for t in step.wf.event_manager.tasks.values()
+                   for d in _messages(getattr(t.task_spec, "event_definition", None)) if d.name == name]
         if not waiting:
             raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
-        definition = waiting[0].task_spec.event_definition
+        definition = waiting[0][1]
+        waiting = [t for t, _ in waiting]
         try:
             correlations = definition.get_correlations(waiting[0], payload)
         except Exception as exc:
