@@ -133,7 +133,8 @@ def _refuse_unrunnable(root, problems):
                 problems.add(node, f"使用 {_vendor_attr(node, 'type')} 类型的服务任务，通办不提供", INSTEAD_OF_JAVA)
             if tag == "serviceTask" and not _vendor_attr(node, "type"):
                 operator = node.find(f".//{{{SPIFF_NS}}}serviceTaskOperator")
-                if operator is not None or not any(_vendor_attr(node, a) for a in _JAVA_ATTRS):
+                connector = _vendor_children(node, "connector")
+                if operator is not None or not (connector or any(_vendor_attr(node, a) for a in _JAVA_ATTRS)):
                     what = f"服务任务操作符 {operator.get('id')!r}" if operator is not None else "服务任务（未指定实现）"
                     problems.add(node, f"是{what}，通办不提供服务任务实现", INSTEAD_OF_JAVA)
             if tag == "scriptTask":

@@ -20,14 +20,15 @@ def element_error(exc, task=None):
     """``exc`` as a ScriptError whose message names the element it happened in."""
     error = scripting.to_script_error(exc)
     details = error.details
-    spec = getattr(task, "task_spec", None)
-    if spec is not None and "task" not in details:
-        details["task"], details["task_name"] = spec.bpmn_id, spec.bpmn_name
+    spec = getattr(getattr(exc, "task", None), "task_spec", None) or getattr(task, "task_spec", None)
+    if spec is not None:
+        details["task"] = spec.bpmn_id
+        details["task_name"] = spec.bpmn_name or _inner_name(spec)
     where = details.get("task_name") or details.get("task")
     cause = scripting.original_error(exc)
     if isinstance(cause, scripting.SANDBOX_ERRORS) or not where:
         return error
-    text = str(getattr(cause, "error", None) or cause).split("\n")[0]
+    text = str(getattr(cause, "error", None) or cause).split("\n")[0].strip().rstrip(".")
     if isinstance(exc, WorkflowDataException) or isinstance(cause, WorkflowDataException):
         reason = _KNOWN.get(text) or f"缺少或不符合要求的数据（{text}）"
     elif isinstance(cause, SpiffWorkflowException):
@@ -36,3 +37,10 @@ def element_error(exc, task=None):
         reason = f"{type(cause).__name__}：{text}"
     error.message = f"环节「{where}」执行失败：{reason}"
     return error
+
+
+def _inner_name(spec):
+    """A multi-instance task's name lives on the task spec it repeats."""
+    inner = getattr(spec, "task_spec", None)
+    inner = spec._wf_spec.task_specs.get(inner) if isinstance(inner, str) and hasattr(spec, "_wf_spec") else None
+    return getattr(inner, "bpmn_name", None)

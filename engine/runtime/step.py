@@ -98,19 +98,23 @@ class Step(CaseContext):
         self.before = {t.id: t.state for t in all_tasks(wf)}
         self.engine_tasks = 0
         self.recorded_tasks = set()
+        self.running = None  # the engine task being run: named when it fails
+
+    def _will_run(self, task):
+        self.running = task
 
     def advance(self):
         """Run engine tasks until only people, messages or future timers can move the case."""
         try:
             while True:
                 self.wf.refresh_timers()
-                self.wf.do_engine_steps(did_complete_task=self._did_complete)
+                self.wf.do_engine_steps(will_complete_task=self._will_run, did_complete_task=self._did_complete)
                 if not any(t.state == TaskState.READY and not t.task_spec.manual for t in all_tasks(self.wf)):
                     break
         except TongbanError:
             raise
         except Exception as exc:  # what a diagram's code raised, wrapped by Spiff or not
-            raise element_error(exc) from exc
+            raise element_error(exc, self.running) from exc
 
     def _did_complete(self, task):
         self.engine_tasks += 1
@@ -240,9 +244,10 @@ def send_outward(step, event):
     ``message_sent`` event, which webhook subscribers receive."""
     definition = event.event_definition
     if isinstance(definition, MessageEventDefinition):
+        # Drawn without a payload expression (as Camunda/Flowable draw it): the case data goes out.
+        payload = event.payload if getattr(definition, "expression", None) else current_data(step.wf)
         step.event(history.MESSAGE_SENT, actor=None, data={
-            "name": definition.name, "payload": public_data(event.payload or {})
-            if isinstance(event.payload, dict) else event.payload,
+            "name": definition.name, "payload": public_data(payload) if isinstance(payload, dict) else payload,
             "correlations": event.correlations or {}})
 
 

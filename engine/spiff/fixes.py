@@ -268,7 +268,12 @@ def _has_ancestor_with_spec(task, spec):
 
 
 class ParallelMultiInstanceTask(FreshOutputMixin, SpiffParallelMultiInstanceTask):
-    pass
+
+    def create_children(self, my_task):
+        # The library iterates a missing input (a TypeError naming nothing): say what is missing, and where.
+        if self.data_input is not None and not self.data_input.exists(my_task):
+            self.raise_data_exception("Missing data input for multiinstance task", my_task)
+        super().create_children(my_task)
 
 
 class SequentialMultiInstanceTask(FreshOutputMixin, SpiffSequentialMultiInstanceTask):

@@ -1,0 +1,199 @@
+"""Diagrams as Camunda Modeler, Flowable, Activiti and dmn-js draw them (tests/diagrams/conformance)."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from engine import Actor
+from engine.clock import clock
+from engine.errors import DefinitionInvalid, Forbidden, NotFound, ScriptError
+from engine.models import Job
+from engine.repository.service import kind_of
+from engine.spiff import juel
+from tests.conftest import diagram
+
+APPLICANT = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}
+MANAGER = Actor("manager_zhou", "clerk", frozenset({"部门经理"}))
+CLERK = Actor("clerk_chen", "clerk", frozenset({"综合受理窗口"}))
+DIRECTOR = Actor("director_li", "clerk", frozenset({"分管领导"}))
+AUDITOR = Actor("auditor", "auditor")
+HR = Actor("hr_sun", "clerk", frozenset({"人事处"}))
+
+
+def deploy(engine, *names):
+    return engine.repository.deploy([(n, diagram("conformance", n).read_bytes()) for n in names])
+
+
+def ready(engine, case_id):
+    return {t.element_id: t for t in engine.tasks.for_case(case_id)}
+
+
+def ready_all(engine, case_id):
+    return [t for t in engine.tasks.for_case(case_id)]
+
+
+def trail(engine, case_id):
+    return engine.history.trail(case_id)
+
+
+# ---- JUEL ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, python", [
+    ("${approved}", "approved"),
+    ("#{day > 3}", "day > 3"),
+    ("${a.b eq 'x' && !empty c}", "a['b'] == 'x' and (not c in (None, '', [], {}))"),
+    ("${x ne 1 or y lt 2}", "x != 1 or y < 2"),
+    ("${nrOfCompletedInstances/nrOfInstances >= 0.5}", "nrOfCompletedInstances / nrOfInstances >= 0.5"),
+    ("${not (a ge 3) ? 'low' : 'high'}", "'low' if not a >= 3 else 'high'"),
+])
+def test_juel_is_parsed_into_python(text, python):
+    assert juel.is_juel(text)
+    assert juel.to_python(text) == python
+
+
+@pytest.mark.parametrize("text", ["${execution.getVariable('a')}", "${a +}", "${_secret}", "${bean.run()}"])
+def test_juel_outside_the_subset_is_refused(text):
+    with pytest.raises(juel.JuelError):
+        juel.to_python(text)
+
+
+def test_file_suffixes_of_other_modelers():
+    assert kind_of("leave.bpmn20.xml") == "bpmn"
+    assert kind_of("fee.dmn11.xml") == "dmn"
+
+
+# ---- a Flowable 请假 flow ---------------------------------------------------
+
+def test_flowable_leave_flow_runs_with_candidate_groups_and_juel_conditions(engine):
+    deploy(engine, "flowable_leave.bpmn20.xml")
+    case = engine.runtime.start("leave_request", APPLICANT, {"days": 5, "hr": {"clerk": "hr_sun"}})
+    # The id-less flow from the start event is read: the case waits at the manager, not "completed".
+    assert case.status == "running"
+    approve = ready(engine, case.id)["managerApprove"]
+    assert [(c.kind, c.name) for c in approve.candidates] == [("group", "部门经理")]
+    assert engine.tasks.inbox(MANAGER)[1] == 1
+    # A clerk outside the drawn group sees nothing and may not complete it.
+    assert engine.tasks.inbox(CLERK) == ([], 0)
+    with pytest.raises((Forbidden, NotFound)):
+        engine.tasks.complete(approve.id, CLERK, {"approved": True})
+    engine.tasks.complete(approve.id, MANAGER, {"approved": True})
+    director = ready(engine, case.id)["directorApprove"]   # #{approved && days gt 3}
+    assert sorted(c.name for c in director.candidates) == ["director_li", "director_wang"]
+    assert engine.tasks.inbox(DIRECTOR)[1] == 1
+    with pytest.raises((Forbidden, NotFound)):
+        engine.tasks.complete(director.id, MANAGER, {})
+    engine.tasks.complete(director.id, DIRECTOR, {})
+    record = ready(engine, case.id)["hrRecord"]           # flowable:assignee="${hr.clerk}"
+    assert record.assignee == "hr_sun"
+    assert engine.tasks.inbox(HR)[1] == 1
+    engine.tasks.complete(record.id, HR, {})
+    assert engine.runtime.get(case.id, HR).status == "completed"
+
+
+def test_flowable_leave_rejected_by_the_negated_condition(engine):
+    deploy(engine, "flowable_leave.bpmn20.xml")
+    case = engine.runtime.start("leave_request", APPLICANT, {"days": 1, "hr": {"clerk": "hr_sun"}})
+    engine.tasks.complete(ready(engine, case.id)["managerApprove"].id, MANAGER, {"approved": False})
+    assert engine.runtime.get(case.id, MANAGER).status == "completed"
+    assert "rejectedEnd" in [e.element_id for e in trail(engine, case.id)]
+
+
+# ---- an Activiti 会签 -------------------------------------------------------
+
+def test_activiti_countersign_collection_assignee_and_completion_condition(engine):
+    deploy(engine, "activiti_countersign.bpmn20.xml")
+    case = engine.runtime.start("countersign", APPLICANT, {"signers": ["wang", "li", "zhang", "zhao"]})
+    tasks = ready_all(engine, case.id)
+    assert sorted(t.assignee for t in tasks) == ["li", "wang", "zhang", "zhao"]
+    signers = {t.assignee: t for t in tasks}
+    with pytest.raises((Forbidden, NotFound)):
+        engine.tasks.complete(signers["wang"].id, Actor("li", "clerk"), {})
+    engine.tasks.complete(signers["wang"].id, Actor("wang", "clerk"), {})
+    assert len(ready_all(engine, case.id)) == 3
+    engine.tasks.complete(signers["li"].id, Actor("li", "clerk"), {})
+    # 2 of 4 signed: nrOfCompletedInstances/nrOfInstances >= 0.5 ends the countersign.
+    [archive] = ready_all(engine, case.id)
+    assert archive.element_id == "archive"
+    assert sorted((c.kind, c.name) for c in archive.candidates) == [("group", "档案室"), ("user", "zhao")]
+    assert engine.tasks.inbox(Actor("zhao", "clerk"))[1] == 1
+    assert engine.tasks.inbox(Actor("qian", "clerk", frozenset({"档案室"})))[1] == 1
+    assert engine.tasks.inbox(CLERK)[1] == 0
+
+
+def test_countersign_without_its_collection_is_a_clear_error_naming_the_element(engine):
+    deploy(engine, "activiti_countersign.bpmn20.xml")
+    with pytest.raises(ScriptError) as err:
+        engine.runtime.start("countersign", APPLICANT, {})
+    assert "联合会签" in err.value.message
+
+
+# ---- refused at deploy ------------------------------------------------------
+
+def test_what_cannot_run_is_refused_with_element_and_alternative(engine):
+    with pytest.raises(DefinitionInvalid) as err:
+        deploy(engine, "camunda_unrunnable.bpmn")
+    problems = {p["element"]: p for p in err.value.details["problems"]}
+    assert set(problems) == {"Java_Task", "Delegate_Task", "External_Task", "Connector_Task", "Groovy_Task",
+                             "Cron_Wait", "Expression_Task", "End_1"}
+    assert problems["Java_Task"]["name"] == "调用核心系统" and "Java" in problems["Java_Task"]["reason"]
+    assert "groovy" in problems["Groovy_Task"]["reason"] and "Python" in problems["Groovy_Task"]["instead"]
+    assert "cron" in problems["Cron_Wait"]["reason"] and "R3/PT24H" in problems["Cron_Wait"]["instead"]
+    assert "Error_Undeclared" in problems["End_1"]["reason"]
+    assert all(p.get("instead") for p in problems.values())
+    assert "Traceback" not in err.value.message and "TypeError" not in err.value.message
+
+
+def test_undeclared_message_ref_is_named_not_a_type_error(engine):
+    source = diagram("conformance", "camunda_event_gateway.bpmn").read_text().replace(
+        '<bpmn:message id="Message_Supplement" name="补正材料"/>', "")
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("gw.bpmn", source)])
+    assert "Message_Supplement" in err.value.message and "Catch_Supplement" in err.value.message
+
+
+def test_a_call_activity_calling_its_own_process_is_refused(engine):
+    with pytest.raises(DefinitionInvalid) as err:
+        deploy(engine, "camunda_recursive.bpmn")
+    assert err.value.details["problems"][0]["element"] == "Call_Self"
+
+
+def test_mixed_text_and_juel_is_refused_not_a_python_syntax_error(engine):
+    source = diagram("conformance", "flowable_leave.bpmn20.xml").read_text().replace(
+        "${!approved}", "${a} and ${b}")
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("leave.bpmn20.xml", source)])
+    assert "单个" in err.value.message
+
+
+# ---- event-based gateway, send task ----------------------------------------
+
+def test_event_based_gateway_waits_on_its_message_and_its_timer(engine):
+    deploy(engine, "camunda_event_gateway.bpmn")
+    case = engine.runtime.start("await_supplement", APPLICANT, {"note": "缺身份证复印件"})
+    sent = [e for e in trail(engine, case.id) if e.type == "message_sent"]
+    assert sent and sent[0].data["name"] == "补正通知" and sent[0].data["payload"]["note"] == "缺身份证复印件"
+    with engine.db.read() as s:
+        assert s.scalars(sa.select(Job.element_id).where(Job.case_id == case.id)).all() == ["Gateway_Wait"]
+    engine.runtime.send_message(case.id, "补正材料", {"supplement": "已补交"})
+    review = ready(engine, case.id)["Review"]
+    assert review.name == "审查补正材料"
+    with engine.db.read() as s:
+        assert s.scalars(sa.select(Job).where(Job.case_id == case.id)).all() == []
+
+
+def test_event_based_gateway_timer_fires(engine):
+    deploy(engine, "camunda_event_gateway.bpmn")
+    case = engine.runtime.start("await_supplement", APPLICANT, {})
+    clock.travel(timedelta(days=6))
+    engine.management.run_due_jobs()
+    assert engine.runtime.get(case.id, AUDITOR).status == "completed"
+    assert "End_Timeout" in [e.element_id for e in trail(engine, case.id)]
+
+
+# ---- DMN as dmn-js / Camunda draw it ----------------------------------------
+
+def test_camunda_decision_ref_and_dmn11_with_id_less_inputs(engine):
+    deploy(engine, "fee_rule.dmn11.xml", "camunda_fee.bpmn")
+    big = engine.runtime.start("fee_process", APPLICANT, {"area": 150})
+    small = engine.runtime.start("fee_process", APPLICANT, {"area": 20})
+    assert big.data["fee"] == 500 and small.data["fee"] == 200
