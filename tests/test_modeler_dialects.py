@@ -197,3 +197,28 @@ def test_camunda_decision_ref_and_dmn11_with_id_less_inputs(engine):
     big = engine.runtime.start("fee_process", APPLICANT, {"area": 150})
     small = engine.runtime.start("fee_process", APPLICANT, {"area": 20})
     assert big.data["fee"] == 500 and small.data["fee"] == 200
+
+
+# ---- event sub-processes ----------------------------------------------------
+
+def test_interrupting_event_subprocess_cancels_its_scope_and_a_non_interrupting_one_does_not(engine):
+    deploy(engine, "camunda_withdraw.bpmn")
+    case = engine.runtime.start("withdrawable", APPLICANT, {})
+    engine.runtime.send_message(case.id, "催办", {})
+    assert sorted(ready(engine, case.id)) == ["Note_Urge", "Review"]      # non-interrupting: beside
+    engine.runtime.send_message(case.id, "撤回", {"reason": "不再需要"})
+    assert sorted(ready(engine, case.id)) == ["Record_Withdraw"]          # interrupting: the rest cancelled
+    cancelled = [e.element_id for e in trail(engine, case.id) if e.type == "task_cancelled"]
+    assert sorted(cancelled) == ["Note_Urge", "Review"]
+    engine.tasks.complete(ready(engine, case.id)["Record_Withdraw"].id, Actor("admin", "admin"), {})
+    assert engine.runtime.get(case.id, AUDITOR).status == "completed"
+
+
+def test_fields_named_like_helpers_work_in_juel_and_rules(engine):
+    source = diagram("conformance", "flowable_leave.bpmn20.xml").read_text().replace(
+        "#{approved && days gt 3}", "${approved && sum > 3}").replace(
+        "${approved and days <= 3}", "${approved and sum le 3}")
+    engine.repository.deploy([("leave.bpmn20.xml", source)])
+    case = engine.runtime.start("leave_request", APPLICANT, {"sum": 5, "type": "年假", "hr": {"clerk": "hr_sun"}})
+    engine.tasks.complete(ready(engine, case.id)["managerApprove"].id, MANAGER, {"approved": True})
+    assert "directorApprove" in ready(engine, case.id)

@@ -94,6 +94,7 @@ def normalize_bpmn(root, filename="?"):
     _translate_multi_instance(root, problems)
     _translate_assignment(root, problems)
     _translate_decisions(root)
+    _mark_interrupting(root)
     problems.raise_if_any("流程图含有通办无法运行的内容")
     _name_sequence_flows(root)
     return root
@@ -312,6 +313,17 @@ def _translate_decisions(root):
                 ext = etree.Element(_b("extensionElements"))
                 node.insert(_children_after_documentation(node), ext)
             etree.SubElement(ext, f"{{{SPIFF_NS}}}calledDecisionId").text = ref
+
+
+def _mark_interrupting(root):
+    """SpiffWorkflow 3.2 ignores isInterrupting; the engine's fix (engine.spiff.fixes) reads it from here."""
+    for sub in root.iter(_b("subProcess")):
+        if sub.get("triggeredByEvent") != "true":
+            continue
+        starts = sub.findall(_b("startEvent"))
+        if starts:
+            interrupting = starts[0].get("isInterrupting", "true").strip().lower() != "false"
+            _set_property(sub, "isInterrupting", "true" if interrupting else "false")
 
 
 def _name_sequence_flows(root):
