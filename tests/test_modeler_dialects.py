@@ -222,3 +222,84 @@ def test_fields_named_like_helpers_work_in_juel_and_rules(engine):
     case = engine.runtime.start("leave_request", APPLICANT, {"sum": 5, "type": "年假", "hr": {"clerk": "hr_sun"}})
     engine.tasks.complete(ready(engine, case.id)["managerApprove"].id, MANAGER, {"approved": True})
     assert "directorApprove" in ready(engine, case.id)
+
+
+# ---- FEEL decision tables as dmn-js writes them --------------------------------
+
+@pytest.mark.parametrize("cell, value, hit", [
+    ('"本科","硕士"', "硕士", True), ('"本科","硕士"', "博士", False),
+    ("[18..35]", 18, True), ("[18..35]", 35, True), ("(18..35]", 18, False), ("]1..5[", 5, False),
+    ("< 18", 17, True), (">= 60", 59, False), ("!= \"A\"", "B", True),
+    ('not("A", "B")', "C", True), ('not("A", "B")', "A", False), ("-", "anything", True),
+    ('>= date("2024-01-01")', "2024-06-30", True), ('< date("2024-01-01")', "2024-06-30", False),
+    ("true", True, True), ("false", True, False), ("null", None, True), ("< 18", "text", False),
+    ("limit", 7, True), ("[1..limit]", 8, False),
+])
+def test_feel_unary_tests(cell, value, hit):
+    from engine.spiff import feel
+    assert feel.matches(feel.parse_tests(cell), value, {"limit": 7}) is hit
+
+
+@pytest.mark.parametrize("cell", ["False", "2025 <= ? <= 2026", "x == 1", "'single'", "len(x) > 3"])
+def test_python_cells_are_not_read_as_feel(cell):
+    from engine.spiff import feel
+    with pytest.raises(feel.FeelError):
+        feel.parse_tests(cell)
+
+
+def subsidy(engine, **data):
+    case = engine.runtime.start("subsidy_process", APPLICANT, {"base": 1000, "items": "加急", "graduated": "2024-07-01",
+                                                               **data})
+    return case
+
+
+def test_dmnjs_table_with_feel_cells_unique_and_collect_sum(engine):
+    deploy(engine, "dmnjs_subsidy.dmn", "camunda_subsidy.bpmn")
+    doctor = subsidy(engine, degree="博士", age=40)
+    assert (doctor.data["amount"], doctor.data["note"]) == (3000, "博士补贴")
+    assert doctor.data["fee"] == 75                      # COLLECT SUM: 10 + 50 + 15
+    bachelor = subsidy(engine, degree="本科", age=30, items="邮寄")
+    assert (bachelor.data["amount"], bachelor.data["fee"]) == (1000, 25)
+    other = subsidy(engine, degree="大专", age=30)
+    assert other.data["amount"] == 0 and other.data["note"] is None
+    rules = [e for e in trail(engine, doctor.id) if e.type == "rule_evaluated"]
+    assert rules[0].data["rows"] == [1] and rules[1].data["rows"] == [1, 2, 3]
+
+
+def test_unique_violation_is_reported_naming_the_rule_task(engine):
+    deploy(engine, "dmnjs_subsidy.dmn", "camunda_subsidy.bpmn")
+    with pytest.raises(ScriptError) as err:
+        subsidy(engine, degree="硕士", age=25)             # rows 2 and 4 both match
+    assert "核定补贴" in err.value.message and "UNIQUE" in err.value.message
+
+
+@pytest.mark.parametrize("policy, expected", [
+    ("FIRST", 1000), ("PRIORITY", 1000), ("RULE ORDER", [1000, 1500]), ("OUTPUT ORDER", [1000, 1500]),
+    ("COLLECT", [1000, 1500]), ("ANY", None),
+])
+def test_hit_policies(engine, policy, expected):
+    source = diagram("conformance", "dmnjs_subsidy.dmn").read_text().replace(
+        'id="DecisionTable_1" hitPolicy="UNIQUE"', f'id="DecisionTable_1" hitPolicy="{policy}"')
+    # A 硕士 aged 25 matches rows 2 (base) and 4 (base + 500), whose outputs differ.
+    engine.repository.deploy([("subsidy.dmn", source),
+                              ("p.bpmn", diagram("conformance", "camunda_subsidy.bpmn").read_bytes())])
+    data = {"base": 1000, "items": "-", "graduated": "2024-07-01", "degree": "硕士", "age": 25}
+    if expected is None:
+        with pytest.raises(ScriptError):
+            engine.runtime.start("subsidy_process", APPLICANT, data)
+        return
+    case = engine.runtime.start("subsidy_process", APPLICANT, data)
+    assert case.data["amount"] == expected
+
+
+def test_drg_and_unknown_hit_policy_are_refused_clearly(engine):
+    source = diagram("conformance", "dmnjs_subsidy.dmn").read_text()
+    drg = source.replace('<decision id="fees" name="各项收费合计">',
+                         '<decision id="fees" name="各项收费合计"><informationRequirement id="ir1">'
+                         '<requiredDecision href="#subsidy"/></informationRequirement>')
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("drg.dmn", drg)])
+    assert err.value.details["problems"][0]["element"] == "fees"
+    bad = source.replace('hitPolicy="UNIQUE"', 'hitPolicy="SOMETIMES"')
+    with pytest.raises(DefinitionInvalid):
+        engine.repository.deploy([("bad.dmn", bad)])

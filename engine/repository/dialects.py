@@ -20,6 +20,7 @@ tasks, Groovy/JavaScript, Quartz cron cycles, references to undeclared
 messages or errors, recursive call activities) is refused, all problems at
 once, each naming the element and what to draw instead.
 """
+import copy
 import re
 
 from lxml import etree
@@ -369,8 +370,33 @@ def check_call_graph(trees, filename="?"):
 
 # ---------------------------------------------------------------- DMN
 
+HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER"}
+
+
 def normalize_dmn(root, filename="?"):
-    """Give ids to DMN parts dmn-js or hand-written files leave without one (Spiff needs them)."""
+    """Give ids to DMN parts dmn-js or hand-written files leave without one (Spiff needs them);
+    refuse what cannot run."""
+    problems = _Problems(filename)
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        tag = etree.QName(node).localname
+        if tag == "decisionTable":
+            policy = (node.get("hitPolicy") or "UNIQUE").strip().upper()
+            aggregation = (node.get("aggregation") or "").strip().upper()
+            if policy not in HIT_POLICIES:
+                problems.add(node, f"命中策略 {policy} 不是 DMN 定义的策略", "请使用 UNIQUE、FIRST、PRIORITY、ANY、"
+                             "COLLECT、RULE ORDER 或 OUTPUT ORDER")
+            elif aggregation and (policy != "COLLECT" or aggregation not in ("SUM", "MIN", "MAX", "COUNT")):
+                problems.add(node, f"汇总方式 {aggregation} 只能用于 COLLECT，且为 SUM、MIN、MAX 或 COUNT")
+        elif tag in ("requiredDecision", "requiredKnowledge") and node.getparent() is not None:
+            decision = next((a for a in node.iterancestors() if etree.QName(a).localname == "decision"), node)
+            problems.add(decision, "依赖其他决策（决策需求图 DRG），通办暂只运行单张决策表",
+                         "请把被依赖的决策画成流程中前一个业务规则任务，其输出作为本表的输入")
+        elif tag == "literalExpression" and node.getparent() is not None and \
+                etree.QName(node.getparent()).localname == "decision":
+            problems.add(node.getparent(), "是文字表达式决策，通办只运行决策表", "请改画为决策表")
+    problems.raise_if_any("决策文件含有通办无法运行的内容")
     taken = {n.get("id") for n in root.iter() if isinstance(n.tag, str) and n.get("id")}
     counter = 0
     for node in root.iter():
@@ -384,3 +410,18 @@ def normalize_dmn(root, filename="?"):
             node.set("id", f"auto_{counter}")
             taken.add(node.get("id"))
     return root
+
+
+def split_decisions(root):
+    """One tree per decision: SpiffWorkflow's DMN parser reads only files with a single decision."""
+    decisions = [d for d in root if isinstance(d.tag, str) and etree.QName(d).localname == "decision"]
+    if len(decisions) <= 1:
+        return [root]
+    trees = []
+    for keep in decisions:
+        tree = copy.deepcopy(root)
+        for node in list(tree):
+            if isinstance(node.tag, str) and etree.QName(node).localname == "decision" and node.get("id") != keep.get("id"):
+                tree.remove(node)
+        trees.append(tree)
+    return trees

@@ -265,7 +265,8 @@ class RepositoryService:
         dialects.check_call_graph([src.tree.getroot() for src in bpmn_sources])
         try:
             for src in dmn_sources:
-                parser.add_dmn_xml(src.tree.getroot(), filename=src.filename)
+                for tree in dialects.split_decisions(src.tree.getroot()):
+                    parser.add_dmn_xml(tree, filename=src.filename)
             for src in bpmn_sources:
                 # Modeler-style timers (P5D) become expressions on a copy; the stored source stays as drawn.
                 root = copy.deepcopy(src.tree.getroot())

@@ -141,7 +141,8 @@ class Step(CaseContext):
         elif isinstance(spec, BusinessRuleTaskMixin):
             outputs = sorted(k for k, v in task.data.items() if task.parent is None or task.parent.data.get(k) != v)
             self.event(history.RULE_EVALUATED, actor=None, **base,
-                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
+                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")},
+                             "rows": task.internal_data.get("dmn_matched_rows")})
         elif isinstance(spec, ScriptTask):
             self.event(history.SCRIPT_RUN, actor=None, **base, data={"name": name})
         elif isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
