@@ -197,6 +197,7 @@ def test_camunda_decision_ref_and_dmn11_with_id_less_inputs(engine):
     big = engine.runtime.start("fee_process", APPLICANT, {"area": 150})
     small = engine.runtime.start("fee_process", APPLICANT, {"area": 20})
     assert big.data["fee"] == 500 and small.data["fee"] == 200
+    assert big.data["feeResult"] == 500                 # camunda:resultVariable, mapDecisionResult="singleEntry"
 
 
 # ---- event sub-processes ----------------------------------------------------

@@ -307,6 +307,9 @@ def _translate_assignment(root, problems):
 
 def _translate_decisions(root):
     for node in root.iter(_b("businessRuleTask")):
+        for attr in ("resultVariable", "mapDecisionResult"):
+            if _vendor_attr(node, attr):
+                _set_property(node, attr, _vendor_attr(node, attr))
         ref = _vendor_attr(node, "decisionRef")
         if ref and node.find(f".//{{{SPIFF_NS}}}calledDecisionId") is None:
             ext = node.find(_b("extensionElements"))

@@ -102,9 +102,28 @@ def result(self, task):
         names = [o.name or o.label for o in self.decision_table.outputs]
         collected = {name: [o.get(name) for o in outputs] for name in names}
         if policy == "COLLECT" and aggregation in _AGGREGATE:
-            return {name: _AGGREGATE[aggregation](values) for name, values in collected.items()}
-        return collected
-    return outputs[0] if outputs else {}
+            collected = {name: _AGGREGATE[aggregation](values) for name, values in collected.items()}
+            outputs = [collected]
+        return _with_result_variable(task, collected, outputs)
+    return _with_result_variable(task, outputs[0] if outputs else {}, outputs[:1])
+
+
+def _with_result_variable(task, result, outputs):
+    """Camunda's ``resultVariable`` + ``mapDecisionResult`` (read at deploy into task properties)."""
+    props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+    name = props.get("resultVariable")
+    if not name:
+        return result
+    mapping = props.get("mapDecisionResult") or "resultList"
+    if mapping == "singleEntry":
+        value = next(iter(outputs[0].values()), None) if outputs else None
+    elif mapping == "singleResult":
+        value = dict(outputs[0]) if outputs else None
+    elif mapping == "collectEntries":
+        value = [next(iter(o.values()), None) for o in outputs]
+    else:
+        value = [dict(o) for o in outputs]
+    return {**result, name: value}
 
 
 _parse_decision_tables = DMNParser._parse_decision_tables
