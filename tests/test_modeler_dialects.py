@@ -304,3 +304,29 @@ def test_drg_and_unknown_hit_policy_are_refused_clearly(engine):
     bad = source.replace('hitPolicy="UNIQUE"', 'hitPolicy="SOMETIMES"')
     with pytest.raises(DefinitionInvalid):
         engine.repository.deploy([("bad.dmn", bad)])
+
+
+# ---- messages thrown by one case, caught by another ---------------------------
+
+def test_correlated_message_goes_to_the_waiting_case_it_names_and_nowhere_else(engine):
+    deploy(engine, "spiff_consult_correlated.bpmn")
+    first = engine.runtime.start("consult", APPLICANT, {"role": "receiver", "application_no": "A-1"})
+    second = engine.runtime.start("consult", APPLICANT, {"role": "receiver", "application_no": "A-2"})
+    asked = [e for e in trail(engine, second.id) if e.type == "message_sent"]
+    assert asked[0].data["name"] == "会商请求" and asked[0].data["payload"] == {"application_no": "A-2"}
+    sender = engine.runtime.start("consult", APPLICANT, {"role": "sender", "application_no": "A-2", "opinion": "同意"})
+    assert engine.runtime.get(sender.id, AUDITOR).status == "completed"
+    assert "message_sent" in [e.type for e in trail(engine, sender.id)]   # webhook subscribers see it too
+    assert list(ready(engine, second.id)) == ["Record"]
+    got = [e for e in trail(engine, second.id) if e.type == "message_received"]
+    assert got[0].data["payload"]["opinion"] == "同意" and got[0].data["from_case"] == sender.number
+    assert ready(engine, first.id) == {}                                 # A-1 still waits
+    assert engine.runtime.get(second.id, AUDITOR).data["opinion"] == "同意"
+
+
+def test_an_element_named_like_an_engine_task_is_refused_at_deploy(engine):
+    source = diagram("conformance", "camunda_recursive.bpmn").read_text().replace(
+        'calledElement="calls_itself"', 'calledElement="elsewhere"').replace("StartEvent_1", "Start")
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("start.bpmn", source)])
+    assert err.value.details["problems"][0]["element"] == "Start"

@@ -114,6 +114,7 @@ _JAVA_ATTRS = {
     "delegateExpression": "Java 委托表达式",
     "expression": "Java 表达式（方法调用）",
 }
+_ENGINE_IDS = {"Start", "End", "Root"}  # SpiffWorkflow's own task spec names: a clash breaks every case
 _CRON = re.compile(r"^\S+(\s+\S+){4,6}$")
 
 
@@ -124,6 +125,8 @@ def _refuse_unrunnable(root, problems):
         tag = etree.QName(node).localname
         in_bpmn = node.tag.startswith(f"{{{BPMN_NS}}}")
         if in_bpmn:
+            if node.get("id") in _ENGINE_IDS and tag not in ("definitions", "process"):
+                problems.add(node, f"的 id {node.get('id')!r} 与引擎内部环节同名", "请换一个 id，例如 StartEvent_1")
             for attr, what in _JAVA_ATTRS.items():
                 if _vendor_attr(node, attr):
                     problems.add(node, f"使用{what} {_vendor_attr(node, attr)!r}，通办不运行 Java 代码", INSTEAD_OF_JAVA)

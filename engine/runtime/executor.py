@@ -6,6 +6,7 @@ from engine.commands import CaseCommand
 from engine.errors import NotFound, ScriptError
 from engine.models import Case
 
+from .commands.deliver_message import deliver_thrown
 from .step import CaseContext, Context, Step, claim_version
 
 
@@ -18,17 +19,22 @@ class CommandExecutor:
         command.prepare(engine)
         with engine.db.write() as session:
             if not isinstance(command, CaseCommand):
-                return command.execute(Context(engine, session, command.actor))
-            case = lock_case(session, command.case_id(session))
-            if not command.loads_workflow:
-                return command.execute(CaseContext(engine, session, case, command.actor))
-            wf = load_workflow(engine, session, case)
-            with session.no_autoflush:  # one flush at commit, not one per query
-                step = Step(engine, session, case, wf, command.actor)
-                result = command.execute(step)
-                step.advance()
-                step.finish()
-            return result
+                result = command.execute(Context(engine, session, command.actor))
+            else:
+                case = lock_case(session, command.case_id(session))
+                if not command.loads_workflow:
+                    return command.execute(CaseContext(engine, session, case, command.actor))
+                wf = load_workflow(engine, session, case)
+                with session.no_autoflush:  # one flush at commit, not one per query
+                    step = Step(engine, session, case, wf, command.actor)
+                    result = command.execute(step)
+                    step.advance()
+                    step.finish()
+                command.thrown = step.thrown()
+        # Committed: correlated messages the case threw go to the cases waiting for them.
+        if getattr(command, "thrown", None):
+            deliver_thrown(engine, *command.thrown)
+        return result
 
 
 def lock_case(session, case_id):

@@ -99,6 +99,13 @@ class Step(CaseContext):
         self.engine_tasks = 0
         self.recorded_tasks = set()
         self.running = None  # the engine task being run: named when it fails
+        self.outgoing = []   # correlated messages thrown, delivered after commit
+
+    def thrown(self):
+        """(sender, messages) to deliver after commit, or None (engine.runtime.commands.deliver_message)."""
+        if not self.outgoing:
+            return None
+        return (self.case.definition_id, self.case.id, self.case.number), self.outgoing
 
     def _will_run(self, task):
         self.running = task
@@ -247,6 +254,8 @@ def send_outward(step, event):
     if isinstance(definition, MessageEventDefinition):
         # Drawn without a payload expression (as Camunda/Flowable draw it): the case data goes out.
         payload = event.payload if getattr(definition, "expression", None) else current_data(step.wf)
+        if event.correlations:  # a correlated case of the same version may be waiting (executor)
+            step.outgoing.append((definition.name, payload, event.correlations))
         step.event(history.MESSAGE_SENT, actor=None, data={
             "name": definition.name, "payload": public_data(payload) if isinstance(payload, dict) else payload,
             "correlations": event.correlations or {}})
