@@ -293,17 +293,36 @@ def test_hit_policies(engine, policy, expected):
     assert case.data["amount"] == expected
 
 
-def test_drg_and_unknown_hit_policy_are_refused_clearly(engine):
+def test_unknown_hit_policy_and_bkm_are_refused_clearly(engine):
     source = diagram("conformance", "dmnjs_subsidy.dmn").read_text()
-    drg = source.replace('<decision id="fees" name="各项收费合计">',
-                         '<decision id="fees" name="各项收费合计"><informationRequirement id="ir1">'
-                         '<requiredDecision href="#subsidy"/></informationRequirement>')
+    bkm = source.replace('<decision id="fees" name="各项收费合计">',
+                         '<decision id="fees" name="各项收费合计"><knowledgeRequirement id="kr1">'
+                         '<requiredKnowledge href="#bkm"/></knowledgeRequirement>')
     with pytest.raises(DefinitionInvalid) as err:
-        engine.repository.deploy([("drg.dmn", drg)])
+        engine.repository.deploy([("bkm.dmn", bkm)])
     assert err.value.details["problems"][0]["element"] == "fees"
     bad = source.replace('hitPolicy="UNIQUE"', 'hitPolicy="SOMETIMES"')
     with pytest.raises(DefinitionInvalid):
         engine.repository.deploy([("bad.dmn", bad)])
+
+
+@pytest.mark.parametrize("score, mode", [(90, "秒批"), (60, "人工审查")])
+def test_drg_decision_requiring_another_evaluates_it_first(engine, score, mode):
+    deploy(engine, "dmnjs_drg.dmn", "camunda_drg.bpmn")
+    case = engine.runtime.start("drg_process", APPLICANT, {"score": score})
+    assert case.data["mode"] == mode
+    assert "level" not in case.data and "风险等级" not in case.data   # required outputs stay inside the rule
+
+
+def test_drg_cycle_is_refused(engine):
+    source = diagram("conformance", "dmnjs_drg.dmn").read_text().replace(
+        '<decision id="risk_level" name="风险等级">',
+        '<decision id="risk_level" name="风险等级"><informationRequirement id="ir2">'
+        '<requiredDecision href="#approval_mode"/></informationRequirement>')
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("drg.dmn", source),
+                                  ("p.bpmn", diagram("conformance", "camunda_drg.bpmn").read_bytes())])
+    assert "循环" in err.value.message
 
 
 # ---- messages thrown by one case, caught by another ---------------------------

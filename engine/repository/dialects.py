@@ -395,10 +395,10 @@ def normalize_dmn(root, filename="?"):
                              "COLLECT、RULE ORDER 或 OUTPUT ORDER")
             elif aggregation and (policy != "COLLECT" or aggregation not in ("SUM", "MIN", "MAX", "COUNT")):
                 problems.add(node, f"汇总方式 {aggregation} 只能用于 COLLECT，且为 SUM、MIN、MAX 或 COUNT")
-        elif tag in ("requiredDecision", "requiredKnowledge") and node.getparent() is not None:
+        elif tag == "requiredKnowledge" and node.getparent() is not None:
             decision = next((a for a in node.iterancestors() if etree.QName(a).localname == "decision"), node)
-            problems.add(decision, "依赖其他决策（决策需求图 DRG），通办暂只运行单张决策表",
-                         "请把被依赖的决策画成流程中前一个业务规则任务，其输出作为本表的输入")
+            problems.add(decision, "调用业务知识模型（BKM），通办只运行决策表",
+                         "请把业务知识模型画成一张决策表，用 requiredDecision 引用")
         elif tag == "literalExpression" and node.getparent() is not None and \
                 etree.QName(node.getparent()).localname == "decision":
             problems.add(node.getparent(), "是文字表达式决策，通办只运行决策表", "请改画为决策表")

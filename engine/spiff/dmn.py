@@ -14,13 +14,21 @@ installed once by :func:`install`:
   agree), FIRST, PRIORITY and OUTPUT ORDER (rule order: Tongban does not read
   output value lists), RULE ORDER, COLLECT and COLLECT with SUM / MIN / MAX /
   COUNT (the parser keeps ``aggregation`` in the policy as ``COLLECT:SUM``);
-* the matched rule rows are kept on the task (``dmn_matched_rows``) for the trail.
+* the matched rule rows are kept on the task (``dmn_matched_rows``) for the trail;
+* decision requirement graphs: a decision that requires others (``requiredDecision``
+  in the same DMN file) evaluates them first; their outputs are visible to its input
+  expressions by output name and, for a one-output decision, by the decision's name
+  — as Camunda does — without entering the case data. The required tables travel
+  inside the stored spec (``required`` in the serialized decision table).
 """
 from collections import OrderedDict
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
+from SpiffWorkflow.dmn.serializer.task_spec import BaseBusinessRuleTaskConverter
 from SpiffWorkflow.dmn.specs.model import Rule
 
 from . import feel
@@ -87,7 +95,40 @@ _AGGREGATE = {
 }
 
 
+MAX_DRG_DEPTH = 20
+
+
+def _required_context(table, task, depth=0):
+    """Outputs of the decisions ``table`` requires, evaluated first (depth-first)."""
+    context = {}
+    for variable, required in getattr(table, "required", None) or []:
+        if depth >= MAX_DRG_DEPTH:
+            raise WorkflowTaskException("决策需求图嵌套过深", task=task)
+        values = _evaluate_table(required, task, depth + 1)
+        context.update(values)
+        if len(required.outputs) == 1:
+            context[variable] = next(iter(values.values()), None)
+    return context
+
+
+def _evaluate_table(table, task, depth):
+    context = _required_context(table, task, depth)
+    engine = DMNEngine(table)
+    if not context:
+        return engine._result(task)
+    saved = task.data
+    task.data = {**saved, **context}
+    try:
+        return engine._result(task)
+    finally:
+        task.data = saved
+
+
 def result(self, task):
+    return _evaluate_table(self.decision_table, task, 0)
+
+
+def _result(self, task):
     policy, _, aggregation = (self.decision_table.hit_policy or "UNIQUE").upper().partition(":")
     matched = self.decide(task)
     task.internal_data[MATCHED_ROWS] = [rule.row_number for rule in matched]
@@ -139,10 +180,58 @@ def parse_decision_tables(self, decision, element):
             table.hit_policy = f"{table.hit_policy}:{aggregation}"
 
 
+_get_engine = BpmnDmnParser.get_engine
+
+
+def get_engine(self, decision_ref, node):
+    engine = _get_engine(self, decision_ref, node)
+    _attach_required(self, decision_ref, engine.decision_table, node, [decision_ref])
+    return engine
+
+
+def _attach_required(parser, decision_id, table, node, path):
+    dmn_parser = parser.dmn_parsers[decision_id]
+    hrefs = dmn_parser.xpath(".//dmn:decision/dmn:informationRequirement/dmn:requiredDecision/@href")
+    table.required = []
+    for href in hrefs:
+        required_id = href.lstrip("#")
+        if required_id in path:
+            raise ValidationException(f"决策 {decision_id} 循环依赖决策 {required_id}", node=node, file_name="")
+        if required_id not in parser.dmn_parsers:
+            raise ValidationException(f"决策 {decision_id} 依赖的决策 {required_id} 不在同一批部署的 DMN 文件中",
+                                      node=node, file_name="")
+        required = _get_engine(parser, required_id, node).decision_table
+        _attach_required(parser, required_id, required, node, path + [required_id])
+        decision = parser.dmn_parsers[required_id].decision
+        table.required.append((decision.name or required_id, required))
+
+
+_table_to_dict = BaseBusinessRuleTaskConverter.decision_table_to_dict
+_table_from_dict = BaseBusinessRuleTaskConverter.decision_table_from_dict
+
+
+def decision_table_to_dict(self, table):
+    dct = _table_to_dict(self, table)
+    dct["required"] = [{"variable": v, "table": decision_table_to_dict(self, t)}
+                       for v, t in getattr(table, "required", None) or []]
+    return dct
+
+
+def decision_table_from_dict(self, dct):
+    required = dct.pop("required", None) or []
+    table = _table_from_dict(self, dct)
+    table.required = [(r["variable"], decision_table_from_dict(self, dict(r["table"]))) for r in required]
+    return table
+
+
 def install():
     if DMNEngine.evaluate is evaluate:
         return
     DMNParser._parse_decision_tables = parse_decision_tables
+    BpmnDmnParser.get_engine = get_engine
+    BaseBusinessRuleTaskConverter.decision_table_to_dict = decision_table_to_dict
+    BaseBusinessRuleTaskConverter.decision_table_from_dict = decision_table_from_dict
+    DMNEngine._result = _result
     DMNEngine.evaluate = evaluate
     DMNEngine.decide = decide
     DMNEngine.result = result
