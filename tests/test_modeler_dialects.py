@@ -349,3 +349,16 @@ def test_an_element_named_like_an_engine_task_is_refused_at_deploy(engine):
     with pytest.raises(DefinitionInvalid) as err:
         engine.repository.deploy([("start.bpmn", source)])
     assert err.value.details["problems"][0]["element"] == "Start"
+
+
+def test_completing_a_multi_instance_task_without_its_output_item_is_a_4xx_naming_it(engine):
+    deploy(engine, "bpmnio_opinions.bpmn")
+    case = engine.runtime.start("opinions", APPLICANT, {"departments": ["公安局", "民政局"]})
+    first = ready_all(engine, case.id)[0]
+    admin = Actor("admin", "admin")
+    with pytest.raises(ScriptError) as err:
+        engine.tasks.complete(first.id, admin, {"note": "没有写 opinion"})
+    assert "各部门出具意见" in err.value.message
+    assert len(ready_all(engine, case.id)) == 2                       # nothing changed
+    engine.tasks.complete(first.id, admin, {"opinion": "同意"})
+    assert len(ready_all(engine, case.id)) == 1
