@@ -34,4 +34,4 @@ def drawn_assignment(task):
     assignee = _values(task, props["assignee"]) if props.get("assignee") else []
     groups = _values(task, props["candidateGroups"]) if props.get("candidateGroups") else []
     users = _values(task, props["candidateUsers"]) if props.get("candidateUsers") else []
-    return (assignee[0] if assignee else None), groups, users
+    return (assignee[0][:100] if assignee else None), groups, users  # the row's assignee column holds 100
