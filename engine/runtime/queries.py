@@ -17,7 +17,7 @@ def scope(q, actor):
     if actor.role == "integrator":
         return q.where(Case.started_by == actor.name)
     if actor.role == "clerk":
-        groups = sorted(actor.groups) or ["\0"]
+        groups = sorted(actor.groups)
         drawn = sa.select(TaskCandidate.id).where(TaskCandidate.task_id == HumanTask.id)
         names_me = drawn.where(sa.or_(
             sa.and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.name),

@@ -45,11 +45,11 @@ class TaskQuery:
     def workable_by(self, actor):
         if actor.is_admin:
             return self
-        in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(actor.groups or ["\0"]))
+        in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)))
         drawn = sa.select(TaskCandidate.id).where(TaskCandidate.task_id == HumanTask.id)
         names_me = drawn.where(sa.or_(
             sa.and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.name),
-            sa.and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(actor.groups or ["\0"]))))
+            sa.and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(actor.groups)))))
         mine = sa.or_(names_me.exists(), sa.and_(~drawn.exists(), in_my_lanes))
         return self._where(sa.or_(HumanTask.assignee == actor.name,
                                   sa.and_(HumanTask.assignee.is_(None), mine)))
