@@ -362,3 +362,24 @@ def test_completing_a_multi_instance_task_without_its_output_item_is_a_4xx_namin
     assert len(ready_all(engine, case.id)) == 2                       # nothing changed
     engine.tasks.complete(first.id, admin, {"opinion": "同意"})
     assert len(ready_all(engine, case.id)) == 1
+
+
+def test_camunda8_feel_conditions_after_equals_sign(engine):
+    source = diagram("conformance", "flowable_leave.bpmn20.xml").read_text().replace(
+        "#{approved && days gt 3}", "=approved and days > 3").replace(
+        "${!approved}", "=not(approved)").replace("${approved and days <= 3}", '=approved = true and days <= 3')
+    engine.repository.deploy([("leave.bpmn", source)])
+    long = engine.runtime.start("leave_request", APPLICANT, {"days": 5, "hr": {"clerk": "hr_sun"}})
+    engine.tasks.complete(ready(engine, long.id)["managerApprove"].id, MANAGER, {"approved": True})
+    assert "directorApprove" in ready(engine, long.id)
+    short = engine.runtime.start("leave_request", APPLICANT, {"days": 2, "hr": {"clerk": "hr_sun"}})
+    engine.tasks.complete(ready(engine, short.id)["managerApprove"].id, MANAGER, {"approved": True})
+    assert "hrRecord" in ready(engine, short.id)
+
+
+def test_descriptive_diagrams_are_told_they_are_not_executable(engine):
+    source = diagram("conformance", "camunda_unrunnable.bpmn").read_text().replace(
+        'isExecutable="true"', 'isExecutable="false"')
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.repository.deploy([("d.bpmn", source)])
+    assert "isExecutable" in err.value.message

@@ -26,7 +26,7 @@ import re
 from lxml import etree
 
 from engine.errors import DefinitionInvalid
-from engine.spiff import juel
+from engine.spiff import feel, juel
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -88,6 +88,9 @@ class _Problems:
 
 def normalize_bpmn(root, filename="?"):
     """Refuse what cannot run, then rewrite vendor dialect into what Spiff parses (in place)."""
+    if not any(p.get("isExecutable", "true").strip().lower() != "false" for p in root.iter(_b("process"))):
+        _name_sequence_flows(root)
+        return root  # descriptive only: the repository says so
     problems = _Problems(filename)
     _refuse_unrunnable(root, problems)
     _check_references(root, problems)
@@ -149,7 +152,9 @@ def _refuse_unrunnable(root, problems):
                                  "请把脚本改写为 Python（scriptFormat=\"python\"），或把条件画在网关连线上")
                 if _vendor_attr(node, "resource"):
                     problems.add(node, "脚本来自外部资源文件，通办只运行写在流程图里的脚本", "请把脚本写进脚本任务")
-            if tag in ("conditionExpression", "completionCondition") and node.get("language"):
+            body = (node.text or "").strip()
+            if tag in ("conditionExpression", "completionCondition") and node.get("language") \
+                    and not juel.is_juel(body) and not body.startswith("="):
                 lang = node.get("language").strip().lower()
                 if lang not in ("python", "juel", "http://www.omg.org/spec/bpmn/20100524/model"):
                     problems.add(_owner(node), f"条件使用 {lang} 语言，通办不支持",
@@ -160,7 +165,12 @@ def _refuse_unrunnable(root, problems):
             if tag == "callActivity" and any(m in (node.get("calledElement") or "") for m in ("${", "#{")):
                 problems.add(node, "被调用流程由表达式决定，通办只支持固定的 calledElement", "请写明被调用流程的 id")
         else:
-            if tag == "connector":
+            # A job worker behind a message throw reads as the message_sent event, as with external send tasks.
+            if tag == "taskDefinition" and "zeebe" in (etree.QName(node).namespace or "") and \
+                    etree.QName(_owner(node)).localname not in ("sendTask", "intermediateThrowEvent", "endEvent"):
+                problems.add(_owner(node), f"是 Camunda 8 作业任务（type {node.get('type')!r}），通办没有作业工作者",
+                             INSTEAD_OF_JAVA)
+            elif tag == "connector":
                 problems.add(_owner(node), "使用 Camunda Connect 连接器，通办不支持", INSTEAD_OF_JAVA)
             elif tag in ("executionListener", "taskListener") and node.getparent() is not None:
                 problems.add(_owner(node), f"带有 {tag}（{_describe_listener(node)}），通办不运行监听器代码",
@@ -207,7 +217,13 @@ def _translate_expressions(root, problems):
     for tag in _EXPRESSION_TAGS:
         for node in root.iter(_b(tag)):
             text = node.text or ""
-            if juel.is_juel(text):
+            if text.strip().startswith("="):  # Camunda 8 (Zeebe) writes FEEL after "="
+                try:
+                    node.text = feel.to_python(text.strip()[1:])
+                    node.attrib.pop("language", None)
+                except feel.FeelError as exc:
+                    problems.add(_owner(node), f"FEEL 表达式 {text.strip()!r} 无法解析：{exc}")
+            elif juel.is_juel(text):
                 python = _juel_or_problem(text, node, problems)
                 if python is not None:
                     node.text = python
@@ -220,9 +236,15 @@ def _translate_multi_instance(root, problems):
     for mi in root.iter(_b("multiInstanceLoopCharacteristics")):
         collection = _vendor_attr(mi, "collection")
         element = _vendor_attr(mi, "elementVariable")
+        zeebe = next((c for c in mi.iter() if isinstance(c.tag, str) and "zeebe" in (etree.QName(c).namespace or "")
+                      and etree.QName(c).localname == "loopCharacteristics"), None)
+        if collection is None and zeebe is not None:  # Camunda 8: inputCollection="=items" inputElement="item"
+            collection, element = zeebe.get("inputCollection"), zeebe.get("inputElement")
         if collection is None:
             continue
         name = collection.strip()
+        if name.startswith("="):
+            name = name[1:].strip()
         if juel.is_juel(name):
             tree = _juel_or_problem(name, mi, problems)
             name = tree if tree and tree.isidentifier() else None
@@ -233,7 +255,8 @@ def _translate_multi_instance(root, problems):
         if mi.find(_b("loopDataInputRef")) is None and mi.find(_b("loopCardinality")) is None:
             ref = etree.Element(_b("loopDataInputRef"))
             ref.text = name
-            mi.insert(0, ref)
+            leading = sum(1 for c in mi if isinstance(c.tag, str) and c.tag in (_b("documentation"), _b("extensionElements")))
+            mi.insert(leading, ref)  # the schema wants documentation and extensionElements first
             if element and mi.find(_b("inputDataItem")) is None:
                 item = etree.Element(_b("inputDataItem"), id=element, name=element)
                 # inputDataItem follows loopDataInputRef / loopDataOutputRef in the schema.

@@ -18,11 +18,12 @@ no sandbox. A cell that is not FEEL (``False``, ``2025 <= ? <= 2026``,
 ``x == 1``, ``'single quotes'``) makes :class:`FeelError`; the engine then
 reads it as the Python cell it was before (engine.spiff.dmn).
 """
+import ast
 import datetime
 import operator
 import re
 
-__all__ = ["FeelError", "parse_tests", "parse_expression", "matches", "value"]
+__all__ = ["FeelError", "parse_tests", "parse_expression", "matches", "value", "to_python"]
 
 
 class FeelError(ValueError):
@@ -36,7 +37,7 @@ _TOKEN = re.compile(r"""
   | (?P<name>date\s+and\s+time|[A-Za-z\u4e00-\u9fff][\w\u4e00-\u9fff]*)
   | (?P<op>\.\.|<=|>=|!=|[<>=\[\]()\],+\-*/.])
 """, re.X)
-_PYTHON_WORDS = {"True", "False", "None", "and", "or", "in", "is", "if", "else", "lambda"}
+_PYTHON_WORDS = {"True", "False", "None", "and", "or", "in", "is", "if", "else", "lambda", "not"}
 _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
             "=": operator.eq, "!=": operator.ne}
 _ARITH = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
@@ -106,6 +107,24 @@ class _Parser:
             return ("range", opening == "[", low, high, closing == "]")
         return ("cmp", "=", self.expression())
 
+    # boolean expressions (Camunda 8 "=…" conditions) --------------------------
+    def disjunction(self):
+        items = [self.conjunction()]
+        while self.take("or"):
+            items.append(self.conjunction())
+        return items[0] if len(items) == 1 else ("or", items)
+
+    def conjunction(self):
+        items = [self.comparison()]
+        while self.take("and"):
+            items.append(self.comparison())
+        return items[0] if len(items) == 1 else ("and", items)
+
+    def comparison(self):
+        left = self.expression()
+        op = self.take("=", "!=", "<", "<=", ">", ">=")
+        return ("cmp", op, left, self.expression()) if op else left
+
     # expressions ------------------------------------------------------------
     def expression(self):
         node = self.term()
@@ -132,6 +151,11 @@ class _Parser:
             return ("lit", float(v) if "." in v else int(v))
         if kind == "str":
             return ("lit", re.sub(r"\\(.)", r"\1", v[1:-1]))
+        if kind == "name" and v == "not" and self.peek()[1] == "(":
+            self.pos += 1
+            inner = self.disjunction()
+            self.expect(")")
+            return ("not", inner)
         if kind == "name":
             if v in _PYTHON_WORDS:
                 raise FeelError(f"{v} 是 Python 写法")
@@ -237,3 +261,43 @@ def matches(tree, input_value, data):
     kind, tests = tree
     hit = any(_positive(t, input_value, data) for t in tests)
     return not hit if kind == "not" else hit
+
+
+# ---- "=…" conditions (Camunda 8 / Zeebe) as Python for the sandbox ------------
+
+_PY_COMPARE = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
+_PY_ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+
+
+def _py(tree):
+    kind = tree[0]
+    if kind == "lit":
+        v = tree[1]
+        if isinstance(v, datetime.date):
+            kind_name = "datetime" if isinstance(v, datetime.datetime) else "date"
+            func = ast.Attribute(value=ast.Attribute(value=ast.Name("tongban", ast.Load()), attr=kind_name,
+                                                     ctx=ast.Load()), attr="fromisoformat", ctx=ast.Load())
+            return ast.Call(func=func, args=[ast.Constant(v.isoformat())], keywords=[])
+        return ast.Constant(v)
+    if kind == "var":
+        node = ast.Name(tree[1][0], ast.Load())
+        for key in tree[1][1:]:
+            node = ast.Subscript(value=node, slice=ast.Constant(key), ctx=ast.Load())
+        return node
+    if kind == "arith":
+        return ast.BinOp(left=_py(tree[2]), op=_PY_ARITH[tree[1]](), right=_py(tree[3]))
+    if kind == "cmp":
+        return ast.Compare(left=_py(tree[2]), ops=[_PY_COMPARE[tree[1]]()], comparators=[_py(tree[3])])
+    if kind in ("and", "or"):
+        return ast.BoolOp(op=ast.And() if kind == "and" else ast.Or(), values=[_py(t) for t in tree[1]])
+    if kind == "not":
+        return ast.UnaryOp(op=ast.Not(), operand=_py(tree[1]))
+    raise FeelError(f"不支持的表达式 {kind}")
+
+
+def to_python(text):
+    """Python source for the sandbox from a FEEL expression (the text after Camunda 8's ``=``)."""
+    parser = _Parser(text)
+    tree = parser.disjunction()
+    parser.done()
+    return ast.unparse(ast.fix_missing_locations(ast.Expression(body=_py(tree))))
