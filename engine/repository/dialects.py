@@ -118,7 +118,8 @@ _JAVA_ATTRS = {
     "expression": "Java 表达式（方法调用）",
 }
 _ENGINE_IDS = {"Start", "End", "Root"}  # SpiffWorkflow's own task spec names: a clash breaks every case
-_CRON = re.compile(r"^\S+(\s+\S+){4,6}$")
+# Quartz cron: 6-7 fields of digits and * ? / , - L W #, e.g. "0 0 9 * * ?" (an expression has other characters)
+_CRON = re.compile(r"^(?=.*[\d*?])[\d*?/,\-LW#A-Z]+(\s+[\d*?/,\-LW#A-Z]+){4,6}$")
 
 
 def _refuse_unrunnable(root, problems):
@@ -141,8 +142,9 @@ def _refuse_unrunnable(root, problems):
                 problems.add(node, f"使用 {_vendor_attr(node, 'type')} 类型的服务任务，通办不提供", INSTEAD_OF_JAVA)
             if tag == "serviceTask" and not _vendor_attr(node, "type"):
                 operator = node.find(f".//{{{SPIFF_NS}}}serviceTaskOperator")
-                connector = _vendor_children(node, "connector")
-                if operator is not None or not (connector or any(_vendor_attr(node, a) for a in _JAVA_ATTRS)):
+                other = _vendor_children(node, "connector") + [  # reported on their own
+                    c for c in node.iter() if isinstance(c.tag, str) and etree.QName(c).localname == "taskDefinition"]
+                if operator is not None or not (other or any(_vendor_attr(node, a) for a in _JAVA_ATTRS)):
                     what = f"服务任务操作符 {operator.get('id')!r}" if operator is not None else "服务任务（未指定实现）"
                     problems.add(node, f"是{what}，通办不提供服务任务实现", INSTEAD_OF_JAVA)
             if tag == "scriptTask":
