@@ -325,3 +325,19 @@ class OrgGroup(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
+
+
+# ---- assignment drawn on the task (camunda:/flowable: candidateGroups, potentialOwner …) ----
+
+class TaskCandidate(Base):
+    """One group or person a task's own assignment names; when a task has any, its lane no longer decides."""
+    __tablename__ = "human_task_candidate"
+    __table_args__ = (sa.Index("ix_human_task_candidate_who", "kind", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("human_task.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))   # group | user
+    name: Mapped[str] = mapped_column(sa.String(200))
+
+
+HumanTask.candidates = relationship(TaskCandidate, lazy="selectin", order_by=TaskCandidate.id)

@@ -287,13 +287,20 @@ def test_defined_tests_case_data_and_script_variables():
     assert (data["a"], data["b"], data["c"], data["d"]) == (True, False, True, "P3D")
 
 
-def test_data_keys_cannot_shadow_builtins_or_host_functions():
-    """Sandbox names win; the shadowed data stays stored, untouched; no error."""
+def test_case_data_wins_over_helper_names_and_helpers_stay_under_tongban():
+    """Fields named like builtins (input, sum, round, type, id) are data; helpers are tongban.<name>."""
     engine = make_script_engine({"add_days": lambda n, k: n + k})
-    data = run_script("n = len(items)\nm = add_days(1, 2)\nlen = 99",
-                      {"items": [1, 2], "len": "form field", "add_days": "form field"}, engine)
-    assert (data["n"], data["m"]) == (2, 3)
-    assert data["len"] == "form field" and data["add_days"] == "form field"
+    data = run_script("n = tongban.len(items)\nm = tongban.add_days(1, 2)\ntotal = sum + 1\n"
+                      "kind = type\nk = len(items) if defined('items') else 0\nround = round * 2",
+                      {"items": [1, 2], "sum": 10, "type": "企业", "round": 2}, engine)
+    assert (data["n"], data["m"], data["total"], data["kind"], data["k"]) == (2, 3, 11, "企业", 2)
+    assert data["round"] == 4 and data["sum"] == 10
+
+
+def test_defined_is_false_for_helpers():
+    engine = make_script_engine({"add_days": lambda n, k: n + k})
+    data = run_script("a = defined('add_days')\nb = defined('len')", {}, engine)
+    assert (data["a"], data["b"]) == (False, False)
 
 
 def test_host_functions_must_not_look_private():

@@ -19,7 +19,6 @@ expression may therefore be left out even when required (form-js does not
 submit hidden fields); options from ``valuesKey``/``valuesExpression`` are not
 checked against a list.
 """
-import builtins
 import datetime
 import decimal
 import json
@@ -53,7 +52,9 @@ DATETIME_SUBTYPES = {"date", "time", "datetime"}
 FORMATS = {"id_number": check_id_number, "uscc": check_uscc}
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-RESERVED_NAMES = set(keyword.kwlist) | set(dir(builtins))
+# Case data wins over helper names in scripts (helpers stay reachable as tongban.<name>),
+# so only words Python cannot use as a variable are refused.
+RESERVED_NAMES = set(keyword.kwlist) | {"True", "False", "None"}
 FORM_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
 EMAIL = re.compile(r'[^\s@<>()\[\]\\,;:".]+(\.[^\s@<>()\[\]\\,;:".]+)*@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}')
@@ -92,7 +93,7 @@ def name_problem(name):
     if not IDENTIFIER.fullmatch(name):
         return "字段名只能由英文字母、数字和下划线组成，以字母开头，不超过64个字符"
     if name in RESERVED_NAMES:
-        return f"字段名“{name}”是保留字，请换一个名称"
+        return f"字段名“{name}”是 Python 关键字（保留字），请换一个名称"
     return None
 
 

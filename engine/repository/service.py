@@ -24,7 +24,7 @@ from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, Matter
 from engine.spiff import scripting, timers
 
-from . import xmlsafe
+from . import dialects, xmlsafe
 from .forms import Form
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -50,7 +50,10 @@ def kind_of(filename):
     name = filename.lower()
     if name.endswith(".matter.json"):
         return "matter"
-    for suffix, kind in ((".bpmn", "bpmn"), (".bpmn20.xml", "bpmn"), (".dmn", "dmn"), (".form", "form")):
+    # Flowable/Activiti write .bpmn20.xml, Camunda 7 and older dmn-js .dmn11.xml.
+    suffixes = ((".bpmn", "bpmn"), (".bpmn20.xml", "bpmn"), (".bpmn.xml", "bpmn"), (".dmn", "dmn"),
+                (".dmn11.xml", "dmn"), (".dmn13.xml", "dmn"), (".dmn.xml", "dmn"), (".form", "form"))
+    for suffix, kind in suffixes:
         if name.endswith(suffix):
             return kind
     raise DefinitionInvalid("不支持的文件类型：请上传 .bpmn、.dmn、.form 或 .matter.json 文件",
@@ -81,6 +84,9 @@ class _Source:
         self.tree = None
         if kind in ("bpmn", "dmn"):
             self.tree = xmlsafe.parse_xml(text.encode("utf-8"), what=kind.upper(), max_bytes=MAX_FILE_BYTES)
+            # Vendor dialect read into what Spiff parses; the stored text stays as drawn.
+            normalize = dialects.normalize_bpmn if kind == "bpmn" else dialects.normalize_dmn
+            normalize(self.tree.getroot(), filename)
 
     def process_ids(self):
         return [p.get("id") for p in self.tree.getroot().iter(f"{{{BPMN_NS}}}process")
@@ -304,9 +310,11 @@ class RepositoryService:
 
     def _parse(self, bpmn_sources, dmn_sources):
         parser = spiff.new_parser()
+        dialects.check_call_graph([src.tree.getroot() for src in bpmn_sources])
         try:
             for src in dmn_sources:
-                parser.add_dmn_xml(src.tree.getroot(), filename=src.filename)
+                for tree in dialects.split_decisions(src.tree.getroot()):
+                    parser.add_dmn_xml(tree, filename=src.filename)
             for src in bpmn_sources:
                 # Modeler-style timers (P5D) become expressions on a copy; the stored source stays as drawn.
                 root = copy.deepcopy(src.tree.getroot())

@@ -6,6 +6,7 @@ from engine.commands import CaseCommand
 from engine.errors import NotFound, RunawayStep, ScriptError
 from engine.models import Case
 
+from .commands.deliver_message import deliver_thrown
 from .step import CaseContext, Context, Step, claim_version
 
 
@@ -21,6 +22,9 @@ class CommandExecutor:
             # The unit of work is rolled back; the incident lands in a transaction of its own.
             self.engine.management.record_incident(exc, command, **where)
             raise
+        # Committed: correlated messages the case threw go to the cases waiting for them.
+        if getattr(command, "thrown", None):
+            deliver_thrown(self.engine, *command.thrown)
         return result
 
     def _execute(self, command, where, within):
@@ -46,6 +50,7 @@ class CommandExecutor:
             result = command.execute(step)
             step.advance()
             step.finish()
+        command.thrown = step.thrown()
         return result
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from engine.errors import Forbidden
 from engine.identity.organisation import subtree_groups
-from engine.models import Case, HumanTask
+from engine.models import Case, HumanTask, TaskCandidate
 
 
 def scope(q, actor):
@@ -20,8 +20,13 @@ def scope(q, actor):
     if actor.role == "integrator":
         return q.where(Case.started_by == actor.name)
     if actor.role == "clerk":
-        # No groups: an empty IN, false on every database (a NUL placeholder broke PostgreSQL).
-        mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)),
+        groups = sorted(actor.groups)
+        drawn = sa.select(TaskCandidate.id).where(TaskCandidate.task_id == HumanTask.id)
+        names_me = drawn.where(sa.or_(
+            sa.and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.name),
+            sa.and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(groups))))
+        in_lane = sa.and_(~drawn.exists(), sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(groups)))
+        mine = sa.or_(in_lane, names_me.exists(),  # candidates drawn on a task decide over its lane
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
         return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)))
     if actor.role == "supervisor" and actor.department:

@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 
 import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -23,11 +24,14 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import history, spiff
 from engine.errors import RunawayStep, ScriptError, TongbanError
-from engine.models import HumanTask, Job, utcnow
+from engine.models import HumanTask, Job, TaskCandidate, utcnow
+from engine.runtime.failures import element_error
 from engine.spiff import scripting
 from engine.supervision.hooks import supervise
+from engine.tasks.assignment import drawn_assignment
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
+MAX_SUBPROCESSES = 500  # live sub-workflows of one case (recursion is refused at deploy too)
 DEFAULT_STEP_SECONDS = 5.0
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
 DEFINITE = TaskState.DEFINITE_MASK
@@ -110,6 +114,17 @@ class Step(CaseContext):
         self.recorded_tasks = set()
         self.seconds = step_seconds()
         self.deadline = time.monotonic() + self.seconds
+        self.running = None  # the engine task being run: named when it fails
+        self.outgoing = []   # correlated messages thrown, delivered after commit
+
+    def thrown(self):
+        """(sender, messages) to deliver after commit, or None (engine.runtime.commands.deliver_message)."""
+        if not self.outgoing:
+            return None
+        return (self.case.definition_id, self.case.id, self.case.number), self.outgoing
+
+    def _will_run(self, task):
+        self.running = task
 
     def advance(self):
         """Run engine tasks until only people, messages or future timers can move the case."""
@@ -117,13 +132,13 @@ class Step(CaseContext):
             while True:
                 self._check_time(None)
                 self.wf.refresh_timers()
-                self.wf.do_engine_steps(did_complete_task=self._did_complete)
+                self.wf.do_engine_steps(will_complete_task=self._will_run, did_complete_task=self._did_complete)
                 if not any(t.state == TaskState.READY and not t.task_spec.manual for t in all_tasks(self.wf)):
                     break
         except TongbanError:
             raise
         except Exception as exc:  # what a diagram's code raised, wrapped by Spiff or not
-            raise scripting.to_script_error(exc) from exc
+            raise element_error(exc, self.running) from exc
 
     def _did_complete(self, task):
         self.engine_tasks += 1
@@ -131,6 +146,9 @@ class Step(CaseContext):
             raise RunawayStep("流程自动步骤超过上限，可能存在无限循环，已中止，办件保持原状",
                               details={"reason": "steps", "limit": MAX_ENGINE_TASKS_PER_CALL,
                                        "element": task.task_spec.bpmn_id})
+        if len(self.wf.subprocesses) > MAX_SUBPROCESSES:
+            raise ScriptError("调用活动或子流程嵌套过多，可能在递归调用", details={
+                "limit": MAX_SUBPROCESSES, "element": task.task_spec.bpmn_id})
         self._check_time(task)
         self._record_engine_task(task)
 
@@ -155,7 +173,8 @@ class Step(CaseContext):
         elif isinstance(spec, BusinessRuleTaskMixin):
             outputs = sorted(k for k, v in task.data.items() if task.parent is None or task.parent.data.get(k) != v)
             self.event(history.RULE_EVALUATED, actor=None, **base,
-                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
+                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")},
+                             "rows": task.internal_data.get("dmn_matched_rows")})
         elif isinstance(spec, ScriptTask):
             self.event(history.SCRIPT_RUN, actor=None, **base, data={"name": name})
         elif isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
@@ -171,6 +190,8 @@ class Step(CaseContext):
             if task.state == TaskState.COMPLETED and self.before.get(task.id) != TaskState.COMPLETED \
                     and not task.task_spec.manual:
                 self._record_engine_task(task)
+        for event in wf.get_events():
+            send_outward(self, event)
         new_rows = self._sync_human_tasks()
         self._sync_jobs()
         data = current_data(wf)
@@ -219,15 +240,21 @@ class Step(CaseContext):
             form_version = None
             if form_key:
                 _, form_version = self.engine.repository.form(session, form_key)
+            assignee, groups, users = drawn_assignment(task)
             new_rows.append(HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
                                       name=element_name(spec), lane=spec.lane, form_key=form_key,
-                                      form_version=form_version, state="READY", created_at=utcnow()))
+                                      form_version=form_version, state="READY", created_at=utcnow(),
+                                      assignee=assignee,
+                                      candidates=[TaskCandidate(kind="group", name=g) for g in groups]
+                                      + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
             session.add_all(new_rows)
             session.flush()  # the rows' ids go into their trail events
         for row in new_rows:
+            drawn = {"assignee": row.assignee, "candidates": [[c.kind, c.name] for c in row.candidates]} \
+                if row.assignee or row.candidates else {}
             self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
-                       data={"name": row.name, "lane": row.lane, "form": row.form_key})
+                       data={"name": row.name, "lane": row.lane, "form": row.form_key, **drawn})
         return new_rows
 
     def _sync_jobs(self):
@@ -237,7 +264,8 @@ class Step(CaseContext):
         if not wf.is_completed():
             for task in wf.event_manager.tasks.values():
                 definition = getattr(task.task_spec, "event_definition", None)
-                if isinstance(definition, TimerEventDefinition):
+                if isinstance(definition, TimerEventDefinition) or any(  # an event-based gateway's timer
+                        isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", ())):
                     due = _timer_due(task)
                     if due is not None:
                         wanted[str(task.id)] = (task, due)
@@ -251,6 +279,20 @@ class Step(CaseContext):
                                 spiff_task_id=spiff_id, due_at=due))
             elif job.due_at != due:
                 job.due_at, job.locked_by, job.locked_until, job.attempts = due, None, None, 0
+
+
+def send_outward(step, event):
+    """A message no task of this case caught (send task, message throw): the trail's
+    ``message_sent`` event, which webhook subscribers receive."""
+    definition = event.event_definition
+    if isinstance(definition, MessageEventDefinition):
+        # Drawn without a payload expression (as Camunda/Flowable draw it): the case data goes out.
+        payload = event.payload if getattr(definition, "expression", None) else current_data(step.wf)
+        if event.correlations:  # a correlated case of the same version may be waiting (executor)
+            step.outgoing.append((definition.name, payload, event.correlations))
+        step.event(history.MESSAGE_SENT, actor=None, data={
+            "name": definition.name, "payload": public_data(payload) if isinstance(payload, dict) else payload,
+            "correlations": event.correlations or {}})
 
 
 def _timer_due(task):

@@ -11,9 +11,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from . import calendar_functions, fixes as spiff_fixes, scripting, timers
+from . import calendar_functions, dmn, fixes as spiff_fixes, scripting, timers
 
 spiff_fixes.install()
+dmn.install()
 timers.install_clock()
 
 

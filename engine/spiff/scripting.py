@@ -35,6 +35,7 @@ import functools
 import re
 import threading
 import time
+import types
 from datetime import timedelta, timezone
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
@@ -45,6 +46,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.errors import ScriptError
 from engine.clock import ClockDate, ClockDatetime
+
+HELPERS = "tongban"  # builtins and host functions, whatever the case data calls its fields
 
 # Spiff looks for frames of this file name to report the failing script line.
 SCRIPT_FILENAME = "<string>"
@@ -691,10 +694,11 @@ def compile_script(source, mode):
 class SandboxEnvironment(TaskDataEnvironment):
     """A ``TaskDataEnvironment`` that evaluates through the sandbox.
 
-    Names of builtins, guards and host functions always win over task data:
-    a form field called ``len`` or ``add_workdays`` is kept in the data
-    untouched but scripts cannot see it (so form input cannot disable a
-    helper that a gateway relies on). Keys starting with ``_`` are invisible.
+    Case data wins over builtins and host functions of the same name (a field
+    may be called ``input``, ``sum``, ``round``, ``type`` or ``id``, as other
+    modelers' diagrams and DMN tables name them); every helper stays reachable
+    as ``tongban.<name>`` (``tongban.len(items)``). Keys starting with ``_``
+    are invisible.
     """
 
     def __init__(self, functions=None, max_steps=MAX_STEPS, max_seconds=MAX_SECONDS, max_size=MAX_SIZE,
@@ -703,8 +707,10 @@ class SandboxEnvironment(TaskDataEnvironment):
         bad = [name for name in functions if name.startswith("_") or name in GUARDS]
         if bad:
             raise ValueError(f"host function names must not start with '_': {bad}")
-        super().__init__({"__builtins__": SAFE_BUILTINS, **GUARDS, **functions})
-        self.reserved = frozenset(self.globals) | frozenset(SAFE_BUILTINS) | {"defined"}
+        helpers = types.SimpleNamespace(**{k: v for k, v in SAFE_BUILTINS.items() if callable(v)}, **functions)
+        super().__init__({"__builtins__": SAFE_BUILTINS, **GUARDS, **functions, HELPERS: helpers})
+        # Only what the sandbox itself needs is shielded from case data.
+        self.reserved = frozenset(GUARDS) | {"__builtins__", HELPERS}
         self.limits = (max_steps, max_seconds, max_size, max_work)
 
     def _scope(self, context, external_context):
@@ -712,13 +718,13 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope.update(external_context or {})
         scope.update((k, v) for k, v in context.items()
                      if isinstance(k, str) and not k.startswith("_") and k not in self.reserved)
-        reserved = self.reserved
+        reserved, globals_ = self.reserved, self.globals
 
         def defined(name):
             """True if the case data (or this script) has a variable ``name``."""
-            return isinstance(name, str) and not name.startswith("_") \
-                and name not in reserved and name in scope
-        scope["defined"] = defined
+            return isinstance(name, str) and not name.startswith("_") and name not in reserved \
+                and name in scope and scope[name] is not globals_.get(name, scope)  # a helper is not data
+        scope.setdefault("defined", defined)
         return scope
 
     def _run(self, code, scope, mode):

@@ -6,9 +6,16 @@ nobody claimed, a task drawn outside any lane, and the ones assigned to them
 """
 import sqlalchemy as sa
 
-from engine.models import HumanTask
+from engine.models import HumanTask, TaskCandidate
 
 READY = "READY"
+
+
+def _drawn_for(actor, row):
+    """Candidates drawn on the task decide over its lane (engine.tasks.assignment)."""
+    if row.candidates:
+        return any(c.name == actor.name if c.kind == "user" else c.name in actor.groups for c in row.candidates)
+    return row.lane is None or row.lane in actor.groups
 
 
 def may_work(actor, row):
@@ -16,12 +23,11 @@ def may_work(actor, row):
         return True
     if row.assignee:
         return row.assignee == actor.name
-    return row.lane is None or row.lane in actor.groups
+    return _drawn_for(actor, row)
 
 
 def may_see(actor, row):
-    return actor.role in ("admin", "auditor") or row.assignee == actor.name or (
-        row.lane is None or row.lane in actor.groups)
+    return actor.role in ("admin", "auditor") or row.assignee == actor.name or _drawn_for(actor, row)
 
 
 class TaskQuery:
@@ -40,8 +46,13 @@ class TaskQuery:
         if actor.is_admin:
             return self
         in_my_lanes = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups)))
+        drawn = sa.select(TaskCandidate.id).where(TaskCandidate.task_id == HumanTask.id)
+        names_me = drawn.where(sa.or_(
+            sa.and_(TaskCandidate.kind == "user", TaskCandidate.name == actor.name),
+            sa.and_(TaskCandidate.kind == "group", TaskCandidate.name.in_(sorted(actor.groups)))))
+        mine = sa.or_(names_me.exists(), sa.and_(~drawn.exists(), in_my_lanes))
         return self._where(sa.or_(HumanTask.assignee == actor.name,
-                                  sa.and_(HumanTask.assignee.is_(None), in_my_lanes)))
+                                  sa.and_(HumanTask.assignee.is_(None), mine)))
 
     def lane(self, lane):
         return self._where(HumanTask.lane == lane) if lane else self

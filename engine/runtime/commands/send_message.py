@@ -9,6 +9,13 @@ from engine.errors import InvalidInput, NothingWaiting
 from engine.repository.forms import validate_free_data
 
 
+def _messages(definition):
+    """The message definitions a waiting task catches: its own, or an event-based gateway's."""
+    if isinstance(definition, MessageEventDefinition):
+        return [definition]
+    return [d for d in getattr(definition, "event_definitions", ()) if isinstance(d, MessageEventDefinition)]
+
+
 class SendMessage(CaseCommand):
     def __init__(self, case_id, name, data, actor):
         self.id, self.name, self.actor = case_id, name, actor
@@ -19,12 +26,29 @@ class SendMessage(CaseCommand):
 
     def execute(self, step):
         name, payload = self.name, self.payload
-        waiting = [t for t in step.wf.event_manager.tasks.values()
-                   if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
-                   and t.task_spec.event_definition.name == name]
-        if not waiting:
+        waiting = [(t, d) for t in step.wf.event_manager.tasks.values()
+                   for d in _messages(getattr(t.task_spec, "event_definition", None)) if d.name == name]
+        if not waiting:  # an event sub-process whose message start event waits for it
+            return self._start_event_subprocess(step)
+        definition = waiting[0][1]
+        waiting = [t for t, _ in waiting]
+        return self._deliver(step, definition, waiting)
+
+    def _start_event_subprocess(self, step):
+        name, wf = self.name, step.wf
+        starts = [s for sp in wf.spec.start.trigger_specs if sp in wf.subprocess_specs
+                  for s in wf.subprocess_specs[sp].bpmn_start_events
+                  for d in _messages(getattr(s, "event_definition", None)) if d.name == name]
+        if not starts:
             raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
-        definition = waiting[0].task_spec.event_definition
+        definition = _messages(starts[0].event_definition)[0]
+        step.wf.send_event(BpmnEvent(definition, payload=self.payload, correlations={}))
+        step.event(history.MESSAGE_RECEIVED, element_id=starts[0].bpmn_id,
+                   data={"name": name, "payload": self.payload})
+        return step.case
+
+    def _deliver(self, step, definition, waiting):
+        name, payload = self.name, self.payload
         try:
             correlations = definition.get_correlations(waiting[0], payload)
         except Exception as exc:

@@ -48,6 +48,7 @@ class StartCase(Command):
                 "process": self.process_key, "version": definition.version, "applicant": applicant, "data": data})
             step.advance()
             step.finish()
+        self.thrown = step.thrown()
         return case
 
     def _validate_start_data(self, engine, session, spec):

@@ -4,7 +4,8 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 
 from engine import history
-from engine.errors import Forbidden, TaskNotReady
+from engine.errors import Forbidden, TaskNotReady, TongbanError
+from engine.runtime.failures import element_error
 from engine.models import utcnow
 from engine.repository.forms import validate_free_data
 from engine.tasks.queries import may_work
@@ -42,7 +43,12 @@ class CompleteTask(TaskCommand):
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(details={"task_id": row.id})
         task.data.update(self.cleaned)
-        task.run()
+        try:
+            task.run()
+        except TongbanError:
+            raise
+        except Exception as exc:  # e.g. a multi-instance item missing: a 4xx naming the element
+            raise element_error(exc, task) from exc
         row.state, row.completed_at, row.completed_by = "COMPLETED", utcnow(), self.actor.name
         if not row.assignee:
             row.assignee = self.actor.name
