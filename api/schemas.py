@@ -269,11 +269,28 @@ class EventSchema(Schema):
     task = fields.Integer(allow_none=True, attribute="task_id")
     element_id = fields.String(allow_none=True)
     data = fields.Raw(allow_none=True)
+    hash = fields.String(allow_none=True, metadata={"description": "本事件内容与前一事件哈希的 SHA-256"})
 
 
 class TrailSchema(Schema):
     case_id = fields.Integer()
     events = fields.List(fields.Nested(EventSchema))
+
+
+class BrokenLinkSchema(Schema):
+    seq = fields.Integer(allow_none=True, metadata={"description": "第一处断开的事件序号"})
+    reason = fields.String(metadata={"enum": ["content_changed", "link_broken", "missing", "duplicate",
+                                              "head_mismatch", "digest_mismatch"]})
+    message = fields.String()
+
+
+class VerifySchema(Schema):
+    case_id = fields.Integer()
+    intact = fields.Boolean()
+    events = fields.Integer()
+    head = fields.String(allow_none=True, metadata={"description": "链头：最后一条事件的哈希"})
+    anchored_days = fields.List(fields.String(), metadata={"description": "锚定了该办件链的每日摘要日期（UTC）"})
+    broken = fields.Nested(BrokenLinkSchema, allow_none=True)
 
 
 # ---- webhooks -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from .. import auth, idempotency
 from ..present import case_detail, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       MessageSchema, TrailArgs, TrailSchema)
+                       MessageSchema, TrailArgs, TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -66,6 +66,16 @@ def trail(args, case_id):
     engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
     return {"case_id": case_id, "events": events}
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/verify", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, VerifySchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def verify(case_id):
+    """核验办件留痕的哈希链：完整，或第一处断开的位置（被改动、删除或调换的事件）"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.verify(case_id).to_dict()
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])

@@ -72,6 +72,8 @@ MATRIX = [
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
     ("trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/trail", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
+    ("verify trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/verify", None, {}),
+     {"admin": 200, "auditor": 200}),
     ("case diagram", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/diagram", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),

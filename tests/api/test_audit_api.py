@@ -1,0 +1,11 @@
+"""Audit endpoints through the HTTP API: verify, replay, export."""
+from .conftest import start_case
+
+
+def test_verify_reports_an_intact_chain_with_its_head(as_):
+    case = start_case(as_, who="portal")
+    body = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/verify").get_json()
+    assert body["intact"] is True and body["broken"] is None
+    events = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/trail").get_json()["events"]
+    assert body["events"] == len(events) and body["head"] == events[-1]["hash"]
+    assert as_("auditor")("GET", "/api/v1/cases/999999/verify").status_code == 404

@@ -1,0 +1,260 @@
+"""The trail proves itself: tampering found by the hash chain, daily digests, replay.
+
+Tampering is done the way an attacker with database access would: raw SQL
+after lifting the append-only triggers, never through the application.
+"""
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from engine.history import chain
+from engine.models import Case, CaseEvent
+
+from .test_matters import PERSON, decide, review_both, start_food, work
+from .test_cli import tongban
+
+
+# ---- the attacker's tools ------------------------------------------------------------
+
+def raw(engine, *statements):
+    """Run SQL with the trail's append-only triggers lifted, then put them back."""
+    postgres = engine.db.is_postgres
+    with engine.db.engine.begin() as conn:
+        if postgres:
+            conn.exec_driver_sql("ALTER TABLE case_event DISABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE audit_digest DISABLE TRIGGER USER")
+        else:
+            for name in ("case_event_no_update", "case_event_no_delete"):
+                conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        for statement, params in statements:
+            conn.execute(sa.text(statement), params)
+        if postgres:
+            conn.exec_driver_sql("ALTER TABLE case_event ENABLE TRIGGER USER")
+            conn.exec_driver_sql("ALTER TABLE audit_digest ENABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql("CREATE TRIGGER case_event_no_update BEFORE UPDATE ON case_event "
+                                 "BEGIN SELECT RAISE(ABORT, 'case_event is append-only'); END")
+            conn.exec_driver_sql("CREATE TRIGGER case_event_no_delete BEFORE DELETE ON case_event "
+                                 "BEGIN SELECT RAISE(ABORT, 'case_event is append-only'); END")
+
+
+def event_row(engine, case_id, seq):
+    with engine.db.read() as s:
+        return s.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.seq == seq)).one()
+
+
+def seq_of(engine, case_id, type, nth=0):
+    return [e.seq for e in engine.history.trail(case_id) if e.type == type][nth]
+
+
+def set_data(engine, case_id, seq, data):
+    raw(engine, ("UPDATE case_event SET data = :data WHERE case_id = :c AND seq = :s",
+                 {"data": json.dumps(data, ensure_ascii=False), "c": case_id, "s": seq}))
+
+
+def rehash_chain(engine, case_id):
+    """The clever attacker: recompute every hash after an edit, and the case's head."""
+    with engine.db.read() as s:
+        events = s.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)).all()
+    prev, statements = chain.GENESIS, []
+    for event in events:
+        prev = chain.event_hash(event, prev)
+        statements.append(("UPDATE case_event SET hash = :h WHERE id = :id", {"h": prev, "id": event.id}))
+    statements.append(('UPDATE "case" SET chain_head = :h WHERE id = :id', {"h": prev, "id": case_id}))
+    raw(engine, *statements)
+
+
+@pytest.fixture
+def food_case(deployed):
+    """A food licence case that went round the 退回 loop once and was approved."""
+    case = start_food(deployed, {"acceptance": "accept", "materials_missing": False})
+    review_both(deployed, case.id)
+    decide(deployed, case.id, "return")
+    work(deployed, case.id, "correct", {"correction_notes": "请补充布局图", "materials_missing": False})
+    review_both(deployed, case.id, market_first=False)
+    decide(deployed, case.id, "approve")
+    return case
+
+
+# ---- the hash chain ------------------------------------------------------------------
+
+def test_every_event_is_chained_to_the_previous_one(food_case, deployed):
+    events = deployed.history.trail(food_case.id)
+    prev = chain.GENESIS
+    for event in events:
+        assert event.hash == chain.event_hash(event, prev)
+        prev = event.hash
+    with deployed.db.read() as s:
+        assert s.get(Case, food_case.id).chain_head == prev
+    result = deployed.history.verify(food_case.id)
+    assert result.intact and result.events == len(events) and result.head == prev
+
+
+def test_an_edited_payload_is_found(food_case, deployed):
+    seq = seq_of(deployed, food_case.id, "task_completed", 2)  # a review's submission
+    edited = dict(event_row(deployed, food_case.id, seq).data)
+    edited["submitted"] = {**edited["submitted"], "market_opinion": "fail"}
+    set_data(deployed, food_case.id, seq, edited)
+    result = deployed.history.verify(food_case.id)
+    assert not result.intact
+    assert result.broken.seq == seq and result.broken.reason == "content_changed"
+    assert f"第 {seq} 条事件" in result.broken.message
+
+
+def test_an_edited_actor_is_found(food_case, deployed):
+    seq = seq_of(deployed, food_case.id, "task_completed")
+    raw(deployed, ("UPDATE case_event SET actor = 'someone-else' WHERE case_id = :c AND seq = :s",
+                   {"c": food_case.id, "s": seq}))
+    assert deployed.history.verify(food_case.id).broken.seq == seq
+
+
+def test_a_deleted_event_is_found(food_case, deployed):
+    seq = seq_of(deployed, food_case.id, "gateway_passed", 1)
+    raw(deployed, ("DELETE FROM case_event WHERE case_id = :c AND seq = :s", {"c": food_case.id, "s": seq}))
+    result = deployed.history.verify(food_case.id)
+    assert (result.broken.seq, result.broken.reason) == (seq, "missing")
+
+
+def test_a_deleted_and_renumbered_event_is_found(food_case, deployed):
+    """Deleting a row and shifting the later ones down leaves no gap: the links break."""
+    seq = seq_of(deployed, food_case.id, "task_completed", 1)
+    raw(deployed, ("DELETE FROM case_event WHERE case_id = :c AND seq = :s", {"c": food_case.id, "s": seq}),
+        ("UPDATE case_event SET seq = -seq WHERE case_id = :c AND seq > :s", {"c": food_case.id, "s": seq}),
+        ("UPDATE case_event SET seq = -seq - 1 WHERE case_id = :c AND seq < 0", {"c": food_case.id}),
+        ('UPDATE "case" SET last_event_seq = last_event_seq - 1 WHERE id = :c', {"c": food_case.id}))
+    result = deployed.history.verify(food_case.id)
+    assert not result.intact and result.broken.seq == seq
+
+
+def test_the_last_event_cut_off_is_found(food_case, deployed):
+    last = deployed.history.trail(food_case.id)[-1].seq
+    raw(deployed, ("DELETE FROM case_event WHERE case_id = :c AND seq = :s", {"c": food_case.id, "s": last}))
+    result = deployed.history.verify(food_case.id)
+    assert result.broken.reason == "head_mismatch" and result.broken.seq == last
+
+
+def test_a_swapped_order_is_found(food_case, deployed):
+    """Two events' places exchanged (their seq numbers swapped)."""
+    a = seq_of(deployed, food_case.id, "task_completed", 1)
+    b = a + 1
+    raw(deployed, ("UPDATE case_event SET seq = -1 WHERE case_id = :c AND seq = :s", {"c": food_case.id, "s": a}),
+        ("UPDATE case_event SET seq = :a WHERE case_id = :c AND seq = :b", {"c": food_case.id, "a": a, "b": b}),
+        ("UPDATE case_event SET seq = :b WHERE case_id = :c AND seq = -1", {"c": food_case.id, "b": b}))
+    result = deployed.history.verify(food_case.id)
+    assert not result.intact and result.broken.seq == a
+
+
+def test_swapped_contents_are_found(food_case, deployed):
+    """The rows stay, their contents are exchanged: 'review_market' now seems to come second."""
+    events = deployed.history.trail(food_case.id)
+    first, second = [e for e in events if e.type == "task_completed" and e.element_id.startswith("review_")][:2]
+    swap = "UPDATE case_event SET element_id = :el, data = :data WHERE id = :id"
+    raw(deployed,
+        (swap, {"el": second.element_id, "data": json.dumps(second.data), "id": first.id}),
+        (swap, {"el": first.element_id, "data": json.dumps(first.data), "id": second.id}))
+    assert deployed.history.verify(food_case.id).broken.seq == first.seq
+
+
+def test_a_rewritten_chain_is_caught_by_the_daily_digest(food_case, deployed):
+    deployed.clock.travel(timedelta(days=1))
+    days = deployed.history.write_digests()
+    assert len(days) >= 1 and deployed.history.write_digests() == []  # once per day
+    assert deployed.history.verify(food_case.id).anchored_days == days
+    seq = seq_of(deployed, food_case.id, "task_completed", 1)
+    edited = dict(event_row(deployed, food_case.id, seq).data)
+    edited["submitted"] = {**edited["submitted"], "decision": "approve"}
+    set_data(deployed, food_case.id, seq, edited)
+    rehash_chain(deployed, food_case.id)
+    result = deployed.history.verify(food_case.id)
+    assert result.broken.reason == "digest_mismatch"
+    assert days[-1] in result.broken.message
+
+
+def test_digests_chain_and_an_edited_digest_is_found(deployed):
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    deployed.clock.freeze(start)
+    for day in range(3):
+        deployed.clock.freeze(start + timedelta(days=day))
+        deployed.runtime.start("no_criminal_record", PERSON)
+    deployed.clock.freeze(start + timedelta(days=3))
+    assert deployed.history.write_digests() == ["2026-03-02", "2026-03-03", "2026-03-04"]
+    results = list(deployed.history.verify_all())
+    assert all(r.intact for r in results) and results[0].events == 3
+    with deployed.db.engine.begin() as conn:
+        if deployed.db.is_postgres:
+            conn.exec_driver_sql("ALTER TABLE audit_digest DISABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER audit_digest_no_delete")
+        conn.exec_driver_sql("DELETE FROM audit_digest WHERE day = '2026-03-03'")
+        if deployed.db.is_postgres:  # the PostgreSQL test database outlives this test
+            conn.exec_driver_sql("ALTER TABLE audit_digest ENABLE TRIGGER USER")
+    assert not list(deployed.history.verify_all())[0].intact
+
+
+def test_the_database_still_refuses_honest_mistakes(food_case, deployed):
+    with pytest.raises(sa.exc.DatabaseError):
+        with deployed.db.engine.begin() as conn:
+            conn.exec_driver_sql(f"UPDATE case_event SET actor = 'x' WHERE case_id = {food_case.id}")
+    deployed.clock.travel(timedelta(days=1))
+    assert deployed.history.write_digests()
+    with pytest.raises(sa.exc.DatabaseError):
+        with deployed.db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM audit_digest")
+
+
+def test_any_event_type_and_data_hash_alike(deployed):
+    """Other areas add event types: the chain needs nothing from them."""
+    from engine import history
+    from engine.models import utcnow
+
+    case = deployed.runtime.start("no_criminal_record", PERSON)
+    with deployed.db.write() as s:
+        row = s.get(Case, case.id)
+        history.append(s, row, "some_future_type", actor="x", element_id="e",
+                       data={"nested": {"b": [1, 2.5, None], "a": "中文"}, "when": utcnow()})
+    assert deployed.history.verify(case.id).intact
+
+
+def test_cli_verify_exits_non_zero_on_a_broken_link(food_case, deployed, database_url):
+    out = tongban(database_url, "audit", "verify", str(food_case.id))
+    assert "留痕完整" in out.stdout
+    assert "全部完整" in tongban(database_url, "audit", "verify").stdout
+    seq = seq_of(deployed, food_case.id, "task_completed", 2)
+    set_data(deployed, food_case.id, seq, {"submitted": {}})
+    proc = tongban(database_url, "audit", "verify", str(food_case.id), check=False)
+    assert proc.returncode == 1 and f"第 {seq} 条事件" in proc.stdout
+    proc = tongban(database_url, "audit", "verify", check=False)
+    assert proc.returncode == 1 and "1 处留痕被改动" in proc.stdout
+
+
+def test_the_migration_hashes_existing_trails(tmp_path):
+    """Trails written before the chain existed verify after the upgrade."""
+    from alembic import command
+    from alembic.config import Config
+
+    from engine import Engine
+    from engine.db import ROOT
+
+    eng = Engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    with eng.db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003")
+    with eng.db.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO definition (id, kind, key, version, name, filename, source, sha256, "
+                             "deployed_at) VALUES (1, 'bpmn', 'p', 1, 'p', 'p.bpmn', '', '', '2026-01-01 00:00:00')")
+        conn.exec_driver_sql(
+            "INSERT INTO \"case\" (id, definition_id, process_key, status, applicant_kind, applicant_id_number, "
+            "applicant_name, data, state, serializer_version, created_at, updated_at, last_event_seq, row_version) "
+            "VALUES (1, 1, 'p', 'running', 'person', 'x', '张三', '{}', '{}', '1.5', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00', 2, 1)")
+        for seq, data in ((1, '{"data": {"a": 1}}'), (2, '{"name": "受理", "submitted": {"b": "中文"}}')):
+            conn.exec_driver_sql(f"INSERT INTO case_event (case_id, seq, type, at, actor, data) VALUES "
+                                 f"(1, {seq}, 'case_started', '2026-01-01 00:00:0{seq}.250000', 'u', '{data}')")
+    eng.migrate()
+    result = eng.history.verify(1)
+    assert result.intact and result.events == 2
+    eng.close()
