@@ -258,3 +258,35 @@ def test_the_migration_hashes_existing_trails(tmp_path):
     result = eng.history.verify(1)
     assert result.intact and result.events == 2
     eng.close()
+
+
+# ---- a complete trail with names -------------------------------------------------------
+
+def test_people_see_element_names_never_generated_ids(deployed):
+    case = start_food(deployed)  # materials missing: the gateway goes to the wait with its deadline
+    events = deployed.history.trail(case.id)
+    taken = [t for e in events if e.type == "gateway_passed" for t in e.data["taken"]]
+    assert {"element_id": "wait_supplement", "name": "等待补正材料"} in taken
+    names = [e.data.get("name") for e in events] + [t["name"] for t in taken]
+    assert not any(n is None or "." in n or n in ("merge_round", "split_review") for n in names if n is not None)
+    assert all(t["element_id"] for t in taken)
+
+
+def test_a_rule_evaluation_records_table_version_and_matched_rows(deployed):
+    from .test_matters import GRADUATE
+
+    case = deployed.runtime.start("graduate_settlement", PERSON, GRADUATE)
+    rule = next(e for e in deployed.history.trail(case.id) if e.type == "rule_evaluated")
+    assert rule.data["decision"]["key"] == "graduate_settlement_rules" and rule.data["decision"]["version"] == 1
+    applied = [m for m in rule.data["matched"] if m["applied"]]
+    assert [(m["row"], m["id"]) for m in applied] == [(4, "rule_bachelor")]
+    assert applied[0]["outputs"] == {"auto_approve": True, "reason": rule.data["outputs"]["reason"]}
+
+
+def test_a_completion_records_the_data_it_changed(food_case, deployed):
+    completions = [e for e in deployed.history.trail(food_case.id) if e.type == "task_completed"]
+    second_decision = [e for e in completions if e.element_id == "decide"][1]
+    assert second_decision.data["changes"]["decision"] == {"before": "return", "after": "approve"}
+    second_market = [e for e in completions if e.element_id == "review_market"][1]
+    assert "market_opinion" not in second_market.data["changes"]  # "pass" both rounds: unchanged
+    assert second_decision.data["changes"]["decision_opinion"]["before"] == "决定：return"

@@ -8,10 +8,12 @@ jobs derived from the workflow, and stores the state. Commands do their part
 from datetime import datetime
 
 import sqlalchemy as sa
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin, BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -22,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine import history, spiff
 from engine.errors import ScriptError, TongbanError
 from engine.models import HumanTask, Job, utcnow
-from engine.spiff import scripting
+from engine.spiff import dmn_rows, scripting
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
@@ -36,8 +38,30 @@ def all_tasks(wf):
         yield from sub.tasks.values()
 
 
+# What people read for an element drawn without a name (never its internal id).
+UNNAMED = ((ParallelGateway, "并行网关"), (InclusiveGateway, "包容网关"), (ExclusiveGateway, "排他网关"),
+           (StartEvent, "开始事件"), (EndEvent, "结束事件"), (BusinessRuleTaskMixin, "规则判定"),
+           (ScriptTask, "脚本任务"))
+
+
+def drawn_spec(spec):
+    """The drawn BPMN element a spec stands for: itself, or, for the split and join
+    SpiffWorkflow generates around an activity with boundary events
+    (``wait_supplement.BoundaryEventSplit``), that activity. None for the
+    workflow's own start and end bookkeeping."""
+    if spec.bpmn_id is not None:
+        return spec
+    if isinstance(spec, (BoundaryEventSplit, BoundaryEventJoin)):
+        owner = spec._wf_spec.task_specs.get(spec.name.rsplit(".", 1)[0])
+        return owner if owner is not None and owner.bpmn_id is not None else None
+    return None
+
+
 def element_name(spec):
-    return spec.bpmn_name or spec.bpmn_id or spec.name
+    drawn = drawn_spec(spec) or spec
+    if drawn.bpmn_name:
+        return drawn.bpmn_name
+    return next((label for kind, label in UNNAMED if isinstance(drawn, kind)), "流程环节")
 
 
 def form_key_of(spec):
@@ -58,6 +82,12 @@ def current_data(wf):
         for task in sorted(frontier, key=lambda t: t.last_state_change):
             merged.update(task.data)
     return public_data(merged)
+
+
+def changes_of(before, submitted):
+    """The keys a submission changed: {key: {"before": old or None, "after": new}}."""
+    return {k: {"before": before.get(k), "after": v} for k, v in submitted.items()
+            if not k.startswith("_") and (k not in before or before[k] != v)}
 
 
 def claim_version(session, case):
@@ -125,19 +155,28 @@ class Step(CaseContext):
         name = element_name(spec)
         if isinstance(spec, (ExclusiveGateway, InclusiveGateway)) or (
                 isinstance(spec, ParallelGateway) and len(spec.outputs) > 1):
-            taken = [c.task_spec for c in task.children if c.state & DEFINITE]
+            taken = [drawn_spec(c.task_spec) for c in task.children if c.state & DEFINITE]
             self.event(history.GATEWAY_PASSED, actor=None, **base, data={
-                "name": name, "taken": [{"element_id": s.bpmn_id, "name": element_name(s)} for s in taken]})
+                "name": name, "taken": [{"element_id": s.bpmn_id, "name": element_name(s)} for s in taken if s]})
         elif isinstance(spec, BusinessRuleTaskMixin):
             outputs = sorted(k for k, v in task.data.items() if task.parent is None or task.parent.data.get(k) != v)
-            self.event(history.RULE_EVALUATED, actor=None, **base,
-                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
+            self.event(history.RULE_EVALUATED, actor=None, **base, data={
+                "name": name, "decision": self._decision_of(spec), "matched": dmn_rows.matched_rows(task),
+                "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
         elif isinstance(spec, ScriptTask):
             self.event(history.SCRIPT_RUN, actor=None, **base, data={"name": name})
         elif isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             self.event(history.TIMER_FIRED, actor=None, **base, data={"name": name})
         elif isinstance(spec, (CatchingEvent, ThrowingEvent)) and not spec.manual:
             self.event(history.EVENT_REACHED, actor=None, **base, data={"name": name})
+
+    def _decision_of(self, spec):
+        """Which table decided, in which deployed version (the one baked into the case's definition)."""
+        key = (getattr(spec, "extensions", None) or {}).get("calledDecisionId")
+        uses = {u["key"]: u.get("version") for u in (self.case.definition.uses or []) if u.get("kind") == "dmn"}
+        table = spec.dmnEngine.decision_table
+        return {"key": key, "version": uses.get(key), "table": table.id, "name": table.name,
+                "hit_policy": table.hit_policy}
 
     def finish(self):
         """Sync inbox rows and timer jobs, close the case if it ended, store the state."""

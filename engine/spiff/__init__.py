@@ -11,10 +11,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from . import fixes as spiff_fixes, scripting, timers
+from . import dmn_rows, fixes as spiff_fixes, scripting, timers
 
 spiff_fixes.install()
 timers.install_clock()
+dmn_rows.install()
 
 
 class Parser(SpiffBpmnParser):

@@ -7,6 +7,7 @@ from engine import history
 from engine.errors import Forbidden, TaskNotReady
 from engine.models import utcnow
 from engine.repository.forms import validate_free_data
+from engine.runtime.step import changes_of
 from engine.tasks.queries import may_work
 
 from .base import TaskCommand, visible_row
@@ -41,6 +42,7 @@ class CompleteTask(TaskCommand):
         task = step.wf.get_task_from_id(UUID(row.spiff_task_id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(details={"task_id": row.id})
+        changes = changes_of(task.data, self.cleaned)
         task.data.update(self.cleaned)
         task.run()
         row.state, row.completed_at, row.completed_by = "COMPLETED", utcnow(), self.actor.name
@@ -48,5 +50,5 @@ class CompleteTask(TaskCommand):
             row.assignee = self.actor.name
         step.recorded_tasks.add(task.id)
         step.event(history.TASK_COMPLETED, task_id=row.id, element_id=row.element_id,
-                   data={"name": row.name, "lane": row.lane, "submitted": self.cleaned})
+                   data={"name": row.name, "lane": row.lane, "submitted": self.cleaned, "changes": changes})
         return row
