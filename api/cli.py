@@ -135,6 +135,14 @@ def cmd_audit_verify(engine, args):
     return 1 if broken else 0
 
 
+def cmd_audit_replay(engine, args):
+    """Exit 1 when the case does not re-execute to the same path and state."""
+    _require_schema(engine)
+    result = engine.history.replay(args.case)
+    print(result.describe())
+    return 0 if result.ok else 1
+
+
 def cmd_audit_digest(engine, args):
     _require_schema(engine)
     days = engine.history.write_digests()
@@ -184,6 +192,9 @@ def build_parser():
     a = asub.add_parser("verify", help="recompute hash chains; exit 1 if any link is broken")
     a.add_argument("case", nargs="?", type=int, help="case id (default: every case and the daily digests)")
     a.set_defaults(func=cmd_audit_verify)
+    a = asub.add_parser("replay", help="re-run a case from its trail; exit 1 if it takes another path")
+    a.add_argument("case", type=int)
+    a.set_defaults(func=cmd_audit_replay)
     a = asub.add_parser("digest", help="anchor finished days in the daily digest chain and print its head")
     a.set_defaults(func=cmd_audit_digest)
 

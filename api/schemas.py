@@ -284,6 +284,15 @@ class BrokenLinkSchema(Schema):
     message = fields.String()
 
 
+class ReplaySchema(Schema):
+    case_id = fields.Integer()
+    ok = fields.Boolean(metadata={"description": "按留痕的输入重演，路径与最终状态均与记录一致"})
+    events = fields.Integer()
+    path = fields.List(fields.String(), metadata={"description": "重演经过的环节（元素 id，按顺序）"})
+    status = fields.String(allow_none=True)
+    divergence = fields.Dict(allow_none=True, metadata={"description": "第一处不一致：{message}"})
+
+
 class VerifySchema(Schema):
     case_id = fields.Integer()
     intact = fields.Boolean()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from engine import Actor
 from engine.history import chain
 from engine.models import Case, CaseEvent
 
@@ -290,3 +291,146 @@ def test_a_completion_records_the_data_it_changed(food_case, deployed):
     second_market = [e for e in completions if e.element_id == "review_market"][1]
     assert "market_opinion" not in second_market.data["changes"]  # "pass" both rounds: unchanged
     assert second_decision.data["changes"]["decision_opinion"]["before"] == "决定：return"
+
+
+# ---- deterministic re-execution ----------------------------------------------------------
+
+def assert_replays(engine, case_id):
+    result = engine.history.replay(case_id)
+    assert result.ok, result.describe()
+    assert result.events == len([e for e in engine.history.trail(case_id)
+                                 if e.type not in ("task_claimed", "task_unclaimed")])
+    return result
+
+
+def test_replay_food_licence_return_loop(food_case, deployed):
+    work(deployed, food_case.id, "deliver", {"licence_number": "JY12345678901234", "delivery_method": "electronic"})
+    result = assert_replays(deployed, food_case.id)
+    assert result.status == "completed" and result.path.count("decide") == 4  # ready + done, two rounds
+
+
+def test_replay_food_licence_supplement_arrives(deployed):
+    case = start_food(deployed)
+    deployed.clock.travel(timedelta(days=1))
+    review_both(deployed, case.id)
+    deployed.runtime.send_message(case.id, "supplement_received", {"files": ["健康证.pdf"]})
+    work(deployed, case.id, "verify_supplement", {"supplement_opinion": "pass",
+                                                  "received_materials": ["health_certificates"]})
+    decide(deployed, case.id, "approve")
+    assert_replays(deployed, case.id)
+
+
+def test_replay_food_licence_supplement_deadline_expires(deployed):
+    """容缺 P5D: the timer fires at its recorded time in the replay too."""
+    case = start_food(deployed)
+    tasks = {t.element_id: t for t in deployed.tasks.for_case(case.id)}
+    deployed.tasks.claim(tasks["review_market"].id, Actor("clerk-市场监管局", "clerk", frozenset({"市场监管局"})))
+    work(deployed, case.id, "review_market", {"market_opinion": "pass"})
+    deployed.clock.travel(timedelta(days=5, hours=1))
+    assert deployed.management.run_due_jobs() == 1
+    result = assert_replays(deployed, case.id)
+    assert result.status == "terminated" and "supplement_deadline" in result.path
+
+
+def test_replay_a_timer_that_fires_inside_a_clerks_step(deployed):
+    """Past the deadline before any worker ran: the clerk's own step fires the timer."""
+    case = start_food(deployed)
+    deployed.clock.travel(timedelta(days=6))
+    work(deployed, case.id, "review_market", {"market_opinion": "pass"})
+    types = [e.type for e in deployed.history.trail(case.id)]
+    assert types.index("timer_fired") > types.index("task_completed", 4)  # fired in the clerk's unit of work
+    assert assert_replays(deployed, case.id).status == "terminated"
+
+
+def test_replay_real_estate_with_tax_message(deployed):
+    case = deployed.runtime.start("real_estate_registration", PERSON)
+    work(deployed, case.id, "accept", {"acceptance": "accept", "registration_type": "transfer"})
+    work(deployed, case.id, "assess_tax", {"tax_amount": 12800.5, "tax_items": ["deed_tax"]})
+    work(deployed, case.id, "review_registry", {"registry_opinion": "pass"})
+    deployed.runtime.send_message(case.id, "tax_paid", {"amount": 12800.5, "receipt": "SW-2026-001"})
+    work(deployed, case.id, "review_transaction", {"transaction_opinion": "pass"})
+    work(deployed, case.id, "record", {"decision": "approve", "record_opinion": "准予登记"})
+    work(deployed, case.id, "deliver", {"delivery_method": "window"})
+    assert assert_replays(deployed, case.id).status == "completed"
+
+
+@pytest.mark.parametrize("has_employer", [True, False])
+def test_replay_graduate_settlement_rule(deployed, has_employer):
+    from .test_matters import GRADUATE
+
+    case = deployed.runtime.start("graduate_settlement", PERSON, {**GRADUATE, "has_employer": has_employer})
+    if not has_employer:
+        work(deployed, case.id, "manual_review", {"decision": "reject", "review_opinion": "无接收单位"})
+    assert assert_replays(deployed, case.id).status == "completed"
+
+
+def test_replay_no_criminal_record(deployed):
+    case = deployed.runtime.start("no_criminal_record", PERSON, {"purpose_note": "求职"})
+    assert_replays(deployed, case.id)  # running, waiting at the window
+    work(deployed, case.id, "accept", {"acceptance": "accept", "purpose": "employment"})
+    work(deployed, case.id, "review", {"decision": "approve", "review_opinion": "经核查无犯罪记录"})
+    work(deployed, case.id, "deliver", {"certificate_number": "NCR-0001", "delivery_method": "window"})
+    assert assert_replays(deployed, case.id).status == "completed"
+
+
+def test_replay_a_foreign_diagram(engine):
+    from .test_matters import test_a_foreign_diagram_fee_deadline_terminates
+
+    test_a_foreign_diagram_fee_deadline_terminates(engine)
+    case_id = engine.runtime.query(Actor("admin", "admin")).page(1, 10)[0][0].id
+    assert assert_replays(engine, case_id).status == "terminated"
+
+
+def test_replay_finds_a_trail_edited_to_another_decision(food_case, deployed):
+    """The attacker rewrites the first decision from 退回 to 准予 and re-hashes the chain:
+    the chain verifies, the replay does not."""
+    seq = [e.seq for e in deployed.history.trail(food_case.id)
+           if e.type == "task_completed" and e.element_id == "decide"][0]
+    edited = dict(event_row(deployed, food_case.id, seq).data)
+    edited["submitted"] = {**edited["submitted"], "decision": "approve"}
+    set_data(deployed, food_case.id, seq, edited)
+    rehash_chain(deployed, food_case.id)
+    assert deployed.history.verify(food_case.id).intact  # no digest yet: the chain alone cannot tell
+    result = deployed.history.replay(food_case.id)
+    assert not result.ok
+    assert f"第 {seq + 1} 条事件不一致" in result.divergence["message"]
+
+
+def test_replay_finds_an_edited_gateway_branch(food_case, deployed):
+    seq = seq_of(deployed, food_case.id, "gateway_passed", 0)
+    edited = dict(event_row(deployed, food_case.id, seq).data)
+    edited["taken"] = [{"element_id": "end_refused", "name": "不予受理"}]
+    set_data(deployed, food_case.id, seq, edited)
+    result = deployed.history.replay(food_case.id)
+    assert not result.ok and f"第 {seq} 条事件" in result.divergence["message"]
+
+
+def test_replay_finds_a_state_changed_behind_the_engine(food_case, deployed):
+    raw(deployed, ('UPDATE "case" SET status = \'terminated\' WHERE id = :c', {"c": food_case.id}))
+    result = deployed.history.replay(food_case.id)
+    assert not result.ok and "最终状态" in result.divergence["message"]
+
+
+def test_cli_replay(food_case, deployed, database_url):
+    proc = tongban(database_url, "audit", "replay", str(food_case.id))
+    assert "重演一致" in proc.stdout
+
+
+def test_replay_multi_instance_tasks_completed_out_of_order(engine):
+    """Three instances of one element are open at once: each submission goes to its own instance."""
+    from .conftest import diagram
+
+    engine.repository.deploy_paths([diagram("defects", "mi_loop.bpmn")])
+    admin = Actor("admin", "admin")
+    case = engine.runtime.start("mi_loop", PERSON)
+    for round_, reviewers in enumerate([["李审查", "王审查", "赵审查"], ["钱审查", "孙审查"]]):
+        [accept] = [t for t in engine.tasks.for_case(case.id) if t.element_id == "accept"]
+        engine.tasks.complete(accept.id, admin, {"reviewers": reviewers, "signers": ["科长"]})
+        for n, task in reversed(list(enumerate(t for t in engine.tasks.for_case(case.id)
+                                                if t.element_id == "countersign"))):
+            engine.tasks.complete(task.id, admin, {"opinion": {"round": round_, "n": n}})
+        [signoff] = [t for t in engine.tasks.for_case(case.id) if t.element_id == "signoff"]
+        engine.tasks.complete(signoff.id, admin, {"signoff_item": "同意"})
+        [decide_] = [t for t in engine.tasks.for_case(case.id) if t.element_id == "decide"]
+        engine.tasks.complete(decide_.id, admin, {"decision": "return" if round_ == 0 else "approve"})
+    assert assert_replays(engine, case.id).status == "completed"

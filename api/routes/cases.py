@@ -9,7 +9,7 @@ from .. import auth, idempotency
 from ..present import case_detail, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       MessageSchema, TrailArgs, TrailSchema, VerifySchema)
+                       MessageSchema, ReplaySchema, TrailArgs, TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -76,6 +76,16 @@ def verify(case_id):
     """核验办件留痕的哈希链：完整，或第一处断开的位置（被改动、删除或调换的事件）"""
     engine().runtime.get(case_id, g.actor)
     return engine().history.verify(case_id).to_dict()
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/replay", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, ReplaySchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def replay(case_id):
+    """按留痕记录的输入在内存中重演办件（原流程版本、原时刻），核对路径与最终状态是否一致"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.replay(case_id).to_dict()
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])

@@ -37,6 +37,15 @@ class HistoryService:
             with self.engine.db.read() as session:
                 yield chain.verify_case(session, case_id)
 
+    def replay(self, case_id):
+        """Re-run the case from its recorded inputs and compare (``replay.ReplayResult``)."""
+        from .replay import replay  # replay runs the runtime's step code, which imports history
+
+        with self.engine.db.read() as session:
+            if session.get(Case, case_id) is None:
+                raise NotFound("办件不存在", details={"case_id": case_id})
+        return replay(self.engine, case_id)
+
     def write_digests(self):
         """Anchor every finished day not yet anchored (a scheduler chore); returns the days written."""
         with self.engine.db.write() as session:

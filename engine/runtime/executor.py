@@ -16,7 +16,8 @@ class CommandExecutor:
     def execute(self, command):
         engine = self.engine
         command.prepare(engine)
-        with engine.db.write() as session:
+        # One instant per unit of work: its events, timers and scripts all read it (replay relies on it).
+        with engine.clock.pinned(), engine.db.write() as session:
             if not isinstance(command, CaseCommand):
                 return command.execute(Context(engine, session, command.actor))
             case = lock_case(session, command.case_id(session))

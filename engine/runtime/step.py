@@ -208,7 +208,8 @@ class Step(CaseContext):
         session, case = self.session, self.case
         # Filtered again in Python: a row completed in this unit of work is not flushed yet.
         rows = {r.spiff_task_id: r for r in session.scalars(
-            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))
+            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY")
+            .order_by(HumanTask.id))
             if r.state == "READY"}
         ready = {str(t.id): t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():

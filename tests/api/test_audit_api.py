@@ -9,3 +9,10 @@ def test_verify_reports_an_intact_chain_with_its_head(as_):
     events = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/trail").get_json()["events"]
     assert body["events"] == len(events) and body["head"] == events[-1]["hash"]
     assert as_("auditor")("GET", "/api/v1/cases/999999/verify").status_code == 404
+
+
+def test_replay_re_executes_a_case_through_the_api(as_):
+    case = start_case(as_, who="portal")
+    body = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/replay").get_json()
+    assert body["ok"] is True and body["divergence"] is None and body["status"] == "running"
+    assert body["path"] and body["events"] > 0

@@ -18,22 +18,26 @@ class SendMessage(CaseCommand):
         return self.id
 
     def execute(self, step):
-        name, payload = self.name, self.payload
-        waiting = [t for t in step.wf.event_manager.tasks.values()
-                   if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
-                   and t.task_spec.event_definition.name == name]
-        if not waiting:
-            raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
-        definition = waiting[0].task_spec.event_definition
-        try:
-            correlations = definition.get_correlations(waiting[0], payload)
-        except Exception as exc:
-            raise InvalidInput("消息缺少关联字段", details={"message": name, "reason": str(exc)}) from exc
-        try:
-            step.wf.send_event(BpmnEvent(definition, payload=payload, correlations=correlations))
-        except SpiffWorkflowException as exc:
-            raise NothingWaiting(f"消息「{name}」与该办件不匹配", details={"message": name, "reason": str(exc)}) from exc
-        step.event(history.MESSAGE_RECEIVED, element_id=waiting[0].task_spec.bpmn_id,
-                   data={"name": name, "payload": payload})
-        step.recorded_tasks.update(t.id for t in waiting)
+        deliver(step, self.name, self.payload)
         return step.case
+
+
+def deliver(step, name, payload):
+    """Hand the message to the task waiting for it and record it (also used by replay)."""
+    waiting = [t for t in step.wf.event_manager.tasks.values()
+               if isinstance(getattr(t.task_spec, "event_definition", None), MessageEventDefinition)
+               and t.task_spec.event_definition.name == name]
+    if not waiting:
+        raise NothingWaiting(f"该办件当前没有等待消息「{name}」的环节", details={"message": name})
+    definition = waiting[0].task_spec.event_definition
+    try:
+        correlations = definition.get_correlations(waiting[0], payload)
+    except Exception as exc:
+        raise InvalidInput("消息缺少关联字段", details={"message": name, "reason": str(exc)}) from exc
+    try:
+        step.wf.send_event(BpmnEvent(definition, payload=payload, correlations=correlations))
+    except SpiffWorkflowException as exc:
+        raise NothingWaiting(f"消息「{name}」与该办件不匹配", details={"message": name, "reason": str(exc)}) from exc
+    step.event(history.MESSAGE_RECEIVED, element_id=waiting[0].task_spec.bpmn_id,
+               data={"name": name, "payload": payload})
+    step.recorded_tasks.update(t.id for t in waiting)
