@@ -143,6 +143,30 @@ def cmd_audit_replay(engine, args):
     return 0 if result.ok else 1
 
 
+def cmd_audit_export(engine, args):
+    text = json.dumps(engine.history.export(args.case), ensure_ascii=False, indent=2)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        print(f"已导出到 {args.output}")
+    else:
+        print(text)
+
+
+def cmd_audit_check(engine, args):
+    """Check an exported trail file on its own (no database needed)."""
+    from engine.history.chain import check_export
+
+    with open(args.file, encoding="utf-8") as f:
+        exported = json.load(f)
+    broken = check_export(exported)
+    if broken:
+        print(f"导出文件已被改动：{broken.message}")
+        return 1
+    print(f"导出文件完整：{len(exported.get('events') or [])} 条事件，链头 {exported['chain']['head']}")
+    return 0
+
+
 def cmd_audit_digest(engine, args):
     _require_schema(engine)
     days = engine.history.write_digests()
@@ -187,7 +211,7 @@ def build_parser():
     s = sub.add_parser("worker", help="fire due timers (run any number of these)")
     s.set_defaults(func=cmd_worker)
 
-    s = sub.add_parser("audit", help="prove and re-run case trails")
+    s = sub.add_parser("audit", help="prove, re-run and export case trails")
     asub = s.add_subparsers(dest="audit_command", required=True)
     a = asub.add_parser("verify", help="recompute hash chains; exit 1 if any link is broken")
     a.add_argument("case", nargs="?", type=int, help="case id (default: every case and the daily digests)")
@@ -195,6 +219,13 @@ def build_parser():
     a = asub.add_parser("replay", help="re-run a case from its trail; exit 1 if it takes another path")
     a.add_argument("case", type=int)
     a.set_defaults(func=cmd_audit_replay)
+    a = asub.add_parser("export", help="the case's whole trail with its hash chain, as JSON")
+    a.add_argument("case", type=int)
+    a.add_argument("-o", "--output", help="file to write (default: standard output)")
+    a.set_defaults(func=cmd_audit_export)
+    a = asub.add_parser("check", help="recompute the hash chain of an exported trail file; exit 1 if changed")
+    a.add_argument("file")
+    a.set_defaults(func=cmd_audit_check)
     a = asub.add_parser("digest", help="anchor finished days in the daily digest chain and print its head")
     a.set_defaults(func=cmd_audit_digest)
 

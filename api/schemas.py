@@ -293,6 +293,17 @@ class ReplaySchema(Schema):
     divergence = fields.Dict(allow_none=True, metadata={"description": "第一处不一致：{message}"})
 
 
+class ExportSchema(Schema):
+    format = fields.String()
+    exported_at = fields.String()
+    exported_by = fields.String(allow_none=True)
+    case = fields.Dict()
+    chain = fields.Dict(metadata={"description": "哈希算法与链头：可据此离线重算每条事件的哈希"})
+    verification = fields.Dict()
+    digest = fields.Dict(metadata={"description": "最新的每日摘要（日期与哈希）"})
+    events = fields.List(fields.Dict())
+
+
 class VerifySchema(Schema):
     case_id = fields.Integer()
     intact = fields.Boolean()

@@ -434,3 +434,14 @@ def test_replay_multi_instance_tasks_completed_out_of_order(engine):
         [decide_] = [t for t in engine.tasks.for_case(case.id) if t.element_id == "decide"]
         engine.tasks.complete(decide_.id, admin, {"decision": "return" if round_ == 0 else "approve"})
     assert assert_replays(engine, case.id).status == "completed"
+
+
+def test_cli_export_and_check_the_file(food_case, deployed, database_url, tmp_path):
+    path = tmp_path / "trail.json"
+    tongban(database_url, "audit", "export", str(food_case.id), "-o", str(path))
+    assert "导出文件完整" in tongban(database_url, "audit", "check", str(path)).stdout
+    exported = json.loads(path.read_text(encoding="utf-8"))
+    exported["events"][3]["data"]["submitted"]["acceptance"] = "refuse"
+    path.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
+    proc = tongban(database_url, "audit", "check", str(path), check=False)
+    assert proc.returncode == 1 and "第 4 条事件" in proc.stdout

@@ -9,7 +9,7 @@ from .. import auth, idempotency
 from ..present import case_detail, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       MessageSchema, ReplaySchema, TrailArgs, TrailSchema, VerifySchema)
+                       ExportSchema, MessageSchema, ReplaySchema, TrailArgs, TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -86,6 +86,16 @@ def replay(case_id):
     """按留痕记录的输入在内存中重演办件（原流程版本、原时刻），核对路径与最终状态是否一致"""
     engine().runtime.get(case_id, g.actor)
     return engine().history.replay(case_id).to_dict()
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/export", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, ExportSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def export(case_id):
+    """导出办件的全部留痕（JSON），附哈希链头与核验结果，导出文件日后可自行核对"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.export(case_id, g.actor)
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])

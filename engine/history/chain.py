@@ -46,7 +46,26 @@ def content_of(event):
 
 
 def event_hash(event, prev):
-    return hashlib.sha256(prev.encode("ascii") + b"\n" + canonical(content_of(event))).hexdigest()
+    return content_hash(content_of(event), prev)
+
+
+def content_hash(content, prev):
+    return hashlib.sha256(prev.encode("ascii") + b"\n" + canonical(content)).hexdigest()
+
+
+CONTENT_KEYS = ("case_id", "seq", "type", "at", "actor", "task_id", "element_id", "data")
+
+
+def check_export(exported):
+    """Recompute the chain of an exported trail (``HistoryService.export``): the head, or the first bad seq."""
+    prev = GENESIS
+    for event in exported.get("events") or []:
+        if content_hash({k: event.get(k) for k in CONTENT_KEYS}, prev) != event.get("hash"):
+            return Broken(event.get("seq"), "content_changed", f"导出文件中第 {event.get('seq')} 条事件与哈希链不符")
+        prev = event["hash"]
+    if prev != (exported.get("chain") or {}).get("head", GENESIS if not exported.get("events") else None):
+        return Broken(None, "head_mismatch", "导出文件的链头与事件不符（事件被删减）")
+    return None
 
 
 def digest_hash(day, heads, prev):

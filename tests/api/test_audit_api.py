@@ -16,3 +16,18 @@ def test_replay_re_executes_a_case_through_the_api(as_):
     body = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/replay").get_json()
     assert body["ok"] is True and body["divergence"] is None and body["status"] == "running"
     assert body["path"] and body["events"] > 0
+
+
+def test_export_carries_the_chain_and_checks_itself(as_):
+    from engine.history.chain import check_export
+
+    case = start_case(as_, who="portal")
+    body = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/export").get_json()
+    assert body["format"] == "tongban-trail/1" and body["exported_by"] == "auditor"
+    assert body["chain"]["head"] == body["events"][-1]["hash"] and body["verification"]["intact"]
+    assert check_export(body) is None
+    body["events"][0]["actor"] = "someone-else"
+    assert check_export(body).seq == 1
+    body = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/export").get_json()
+    body["events"].pop()
+    assert check_export(body).reason == "head_mismatch"

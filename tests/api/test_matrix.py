@@ -76,6 +76,8 @@ MATRIX = [
      {"admin": 200, "auditor": 200}),
     ("replay", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/replay", None, {}),
      {"admin": 200, "auditor": 200}),
+    ("export trail", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/export", None, {}),
+     {"admin": 200, "auditor": 200}),
     ("case diagram", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/diagram", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
