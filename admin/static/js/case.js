@@ -16,7 +16,11 @@ const EVENT_NAMES = {
 let viewer, events = [];
 
 start(async () => {
-  await requireSession();
+  const session = await requireSession();
+  if (["admin", "auditor"].includes(session.role)) {
+    document.querySelector(".page-head").append(
+      el("a", { class: "button", id: "to-replay", href: `/cases/${caseId}/replay` }, "审计回放与核验"));
+  }
   const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
   events = trail;
   renderCase(info, await matterNames());
