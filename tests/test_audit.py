@@ -445,3 +445,11 @@ def test_cli_export_and_check_the_file(food_case, deployed, database_url, tmp_pa
     path.write_text(json.dumps(exported, ensure_ascii=False), encoding="utf-8")
     proc = tongban(database_url, "audit", "check", str(path), check=False)
     assert proc.returncode == 1 and "第 4 条事件" in proc.stdout
+
+
+def test_replay_reports_a_trail_it_cannot_feed(food_case, deployed):
+    """Garbage put into a submission is a finding of the replay, never a crash."""
+    seq = seq_of(deployed, food_case.id, "task_completed", 0)
+    set_data(deployed, food_case.id, seq, {"submitted": ["not", "a", "dict"]})
+    result = deployed.history.replay(food_case.id)
+    assert not result.ok and result.divergence["message"]

@@ -146,6 +146,9 @@ class Replay:
         except Diverged as exc:
             result.ok = False
             result.divergence = {"message": exc.message}
+        except Exception as exc:  # whatever a tampered trail makes the library raise: a finding, not a crash
+            result.ok = False
+            result.divergence = {"message": f"重演在第 {len(self.produced) + 1} 步无法继续：{exc}"}
         result.events = len(recorded)
         result.status = self.stub.status
         result.path = [e.element_id for e in self.produced if e.element_id]
