@@ -84,14 +84,17 @@ def replay(engine, case_id):
 
 class ReplayStep(Step):
     """A step whose trail goes to a list and whose inbox and jobs are in memory."""
+    stores_state = False
 
     def __init__(self, engine, case, wf, actor, run):
         super().__init__(engine, None, case, wf, actor)
         self.run = run
 
     def event(self, type, **kwargs):
-        data = kwargs.get("data")
-        self.run.produced.append(Emitted(type, kwargs.get("element_id"), data, kwargs.get("task_id")))
+        emitted = Emitted(type, kwargs.get("element_id"), kwargs.get("data"), kwargs.get("task_id"))
+        self.run.produced.append(emitted)
+        if type == ev.TASK_READY:
+            self.run.replay_ready.append((emitted.task, emitted.element_id))
 
     def _sync_human_tasks(self):
         open_tasks = self.run.open_tasks
@@ -120,14 +123,16 @@ class Replay:
         self.wf = None
         self.produced = []
         self.open_tasks = {}
-        self.recorded_ready = []  # human_task ids of the recorded task_ready events, in order
+        self.recorded_ready = {}  # human_task id of each recorded task_ready event -> its position
+        self.replay_ready = []  # the replay's Spiff task ids of its task_ready events, in order
+        self.compared = 0  # events known equal so far
 
     def run(self, recorded):
         result = ReplayResult(self.case.id)
         try:
             for i, event in enumerate(recorded):
                 if event.type == ev.TASK_READY:
-                    self.recorded_ready.append(event.task_id)
+                    self.recorded_ready[event.task_id] = len(self.recorded_ready)
                 if event.type in INPUTS:
                     self._expect_caught_up(recorded, i)
                     with self.engine.clock.pinned(event.at):
@@ -192,10 +197,9 @@ class Replay:
     def _task_for(self, event):
         """The replay's task for a recorded completion: matched through the task_ready events' order."""
         if event.task_id in self.recorded_ready:
-            k = self.recorded_ready.index(event.task_id)
-            ready = [e for e in self.produced if e.type == ev.TASK_READY]
-            if k < len(ready) and ready[k].element_id == event.element_id:
-                return self.wf.get_task_from_id(UUID(ready[k].task))
+            k = self.recorded_ready[event.task_id]
+            if k < len(self.replay_ready) and self.replay_ready[k][1] == event.element_id:
+                return self.wf.get_task_from_id(UUID(self.replay_ready[k][0]))
             return None
         return next((t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY
                      and t.task_spec.bpmn_id == event.element_id), None)
@@ -218,10 +222,11 @@ class Replay:
             raise Diverged(f"第 {recorded[i].seq} 条事件之前，重演多出了事件：{_describe(self.produced[i])}")
 
     def _compare(self, recorded, upto):
-        for i in range(min(upto, len(self.produced))):
+        for i in range(self.compared, min(upto, len(self.produced))):
             want, got = recorded[i], self.produced[i]
             if _fingerprint(want.type, want.element_id, want.data) != _fingerprint(got.type, got.element_id, got.data):
                 raise Diverged(f"第 {want.seq} 条事件不一致：留痕记录为「{_describe(want)}」，重演得到「{_describe(got)}」")
+            self.compared = i + 1
         if len(self.produced) < upto:
             want = recorded[len(self.produced)]
             raise Diverged(f"第 {want.seq} 条事件「{_describe(want)}」在重演中没有发生")

@@ -118,6 +118,7 @@ class CaseContext(Context):
 
 class Step(CaseContext):
     """A locked case with its running workflow: advanced and saved after the command."""
+    stores_state = True  # a replay's step keeps its workflow in memory only
 
     def __init__(self, engine, session, case, wf, actor):
         super().__init__(engine, session, case, actor)
@@ -199,8 +200,9 @@ class Step(CaseContext):
             case.ended_at = utcnow()
             self.event(history.CASE_TERMINATED if terminated else history.CASE_COMPLETED, actor=None,
                        data={"data": case.data})
-        case.state = spiff.dump_state(wf)
-        case.serializer_version = spiff.serializer.VERSION
+        if self.stores_state:
+            case.state = spiff.dump_state(wf)
+            case.serializer_version = spiff.serializer.VERSION
 
     # ---- rows derived from the workflow ---------------------------------------
 
