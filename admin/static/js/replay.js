@@ -125,6 +125,7 @@ function renderStep(event, k) {
   if (!event) {
     title.textContent = "开始前";
     meta.replaceChildren();
+    meta.hidden = true;
     detail.replaceChildren(el("p", { class: "muted" }, "拖动滑块或按“下一步”逐条查看留痕事件。"));
     return;
   }
@@ -138,6 +139,7 @@ function renderStep(event, k) {
     ["序号", String(event.seq) + (event.seq === brokenSeq ? "（哈希链在此断开）" : "")],
   ];
   meta.replaceChildren(...items.flatMap(([key, v]) => [el("dt", {}, key), el("dd", {}, v)]));
+  meta.hidden = false;
   detail.replaceChildren(...[eventDetail(event, labels)].flat().filter(Boolean));
   if (!elementOf(event) && !detail.childNodes.length) detail.append(el("p", { class: "muted" }, "本步无数据变化"));
 }

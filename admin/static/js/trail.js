@@ -47,7 +47,8 @@ export function elementName(event) {
 }
 
 export function showValue(labels, key, value) {
-  if (value === null || value === undefined || value === "") return el("span", { class: "muted" }, "—");
+  if (value === null || value === undefined) return el("span", { class: "muted" }, "—");
+  if (value === "") return el("span", { class: "muted" }, "（空）");
   if (typeof value === "boolean") return value ? "是" : "否";
   if (Array.isArray(value) && value.every((v) => typeof v !== "object")) {
     return value.map((v) => labels.value(key, v)).join("、") || el("span", { class: "muted" }, "（空）");
@@ -113,6 +114,9 @@ export function eventSummary(event, labels) {
   if (event.type === "task_completed" && data.changes) {
     return Object.entries(data.changes).map(([k, c]) =>
       `${labels.field(k)}：${plain(labels, k, c.before)} → ${plain(labels, k, c.after)}`).join("；");
+  }
+  if (event.type === "task_completed" && data.submitted && typeof data.submitted === "object") {
+    return Object.entries(data.submitted).map(([k, v]) => `${labels.field(k)}：${plain(labels, k, v)}`).join("；");
   }
   if (event.type === "gateway_passed") return "走向：" + ((data.taken || []).map((t) => t.name).join("、") || "无");
   if (event.type === "rule_evaluated") {
