@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from engine.models import AuditDigest, Case, CaseEvent
 
 GENESIS = "0" * 64  # the "previous hash" of a case's first event and of the first digest
+SETTLE = timedelta(minutes=5)
 
 
 def _default(value):
@@ -183,7 +184,9 @@ def write_digests(session, now):
     last = session.scalars(sa.select(AuditDigest).order_by(AuditDigest.day.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     since = day_bounds(last.day)[1] if last else None
-    today = datetime.combine(now.astimezone(timezone.utc).date(), time(), timezone.utc)
+    # A unit of work that began just before midnight may still be committing: let the day settle first.
+    settled = now - SETTLE
+    today = datetime.combine(settled.astimezone(timezone.utc).date(), time(), timezone.utc)
     q = sa.select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash, CaseEvent.at).where(CaseEvent.at < today)
     if since is not None:
         q = q.where(CaseEvent.at >= since)
