@@ -79,6 +79,16 @@ def case(case_id):
     return render_template("admin/case.html", case_id=case_id)
 
 
+@blueprint.route("/cases/<int:case_id>/replay")
+def replay(case_id):
+    return render_template("admin/replay.html", case_id=case_id)
+
+
+@blueprint.route("/cases/<int:case_id>/report")
+def report(case_id):
+    return render_template("admin/report.html", case_id=case_id)
+
+
 @blueprint.route("/definitions")
 def definitions():
     return render_template("admin/definitions.html")

@@ -112,7 +112,8 @@ def cmd_serve(engine, args):
     from api import create_app, store
 
     app = create_app(engine)
-    scheduler = Scheduler(engine, chores=[(lambda: store.purge_expired(engine), 3600)]).start()
+    scheduler = Scheduler(engine, chores=[(lambda: store.purge_expired(engine), 3600),
+                                          (lambda: _anchor_days(engine), 3600)]).start()
     print(f"通办 running on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=8, ident="tongban")
@@ -124,7 +125,7 @@ def cmd_worker(engine, args):
     import time
 
     _require_schema(engine)
-    scheduler = Scheduler(engine).start()
+    scheduler = Scheduler(engine, chores=[(lambda: _anchor_days(engine), 3600)]).start()
     print(f"worker {engine.management.worker} polling due timers", flush=True)
     try:
         while True:
@@ -133,6 +134,75 @@ def cmd_worker(engine, args):
         pass
     finally:
         scheduler.stop()
+
+
+def _anchor_days(engine):
+    """Scheduler chore: write the daily digests of finished days (another process may race us)."""
+    from engine.errors import Conflict
+
+    try:
+        engine.history.write_digests()
+    except Conflict:
+        pass
+    return False
+
+
+def cmd_audit_verify(engine, args):
+    """Exit 1 when any link is broken; prints the first broken link of each case."""
+    _require_schema(engine)
+    results = [engine.history.verify(args.case)] if args.case else list(engine.history.verify_all())
+    broken = 0
+    for result in results:
+        if result.case_id is None:
+            print(("每日摘要链完整：" + f"{result.events} 个摘要" + (f"，链头 {result.head}" if result.head else ""))
+                  if result.intact else f"每日摘要链已被改动：{result.broken.message}")
+        elif not result.intact or args.case:
+            print(result.describe())
+        broken += not result.intact
+    if not args.case:
+        print(f"共核验 {len(results) - 1} 个办件，{broken} 处留痕被改动" if broken else f"共核验 {len(results) - 1} 个办件，全部完整")
+    return 1 if broken else 0
+
+
+def cmd_audit_replay(engine, args):
+    """Exit 1 when the case does not re-execute to the same path and state."""
+    _require_schema(engine)
+    result = engine.history.replay(args.case)
+    print(result.describe())
+    return 0 if result.ok else 1
+
+
+def cmd_audit_export(engine, args):
+    text = json.dumps(engine.history.export(args.case), ensure_ascii=False, indent=2)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        print(f"已导出到 {args.output}")
+    else:
+        print(text)
+
+
+def cmd_audit_check(engine, args):
+    """Check an exported trail file on its own (no database needed)."""
+    from engine.history.chain import check_export
+
+    with open(args.file, encoding="utf-8") as f:
+        exported = json.load(f)
+    broken = check_export(exported)
+    if broken:
+        print(f"导出文件已被改动：{broken.message}")
+        return 1
+    print(f"导出文件完整：{len(exported.get('events') or [])} 条事件，链头 {exported['chain']['head']}")
+    return 0
+
+
+def cmd_audit_digest(engine, args):
+    _require_schema(engine)
+    days = engine.history.write_digests()
+    print(f"已写入 {len(days)} 个每日摘要" + (f"：{'、'.join(days)}" if days else ""))
+    day, head = engine.history.digest_head()
+    if head:
+        print(f"摘要链头（{day}）：{head}")
 
 
 def cmd_user_add(engine, args):
@@ -202,6 +272,24 @@ def build_parser():
     s = sub.add_parser("worker", help="fire due timers (run any number of these)")
     s.set_defaults(func=cmd_worker)
 
+    s = sub.add_parser("audit", help="prove, re-run and export case trails")
+    asub = s.add_subparsers(dest="audit_command", required=True)
+    a = asub.add_parser("verify", help="recompute hash chains; exit 1 if any link is broken")
+    a.add_argument("case", nargs="?", type=int, help="case id (default: every case and the daily digests)")
+    a.set_defaults(func=cmd_audit_verify)
+    a = asub.add_parser("replay", help="re-run a case from its trail; exit 1 if it takes another path")
+    a.add_argument("case", type=int)
+    a.set_defaults(func=cmd_audit_replay)
+    a = asub.add_parser("export", help="the case's whole trail with its hash chain, as JSON")
+    a.add_argument("case", type=int)
+    a.add_argument("-o", "--output", help="file to write (default: standard output)")
+    a.set_defaults(func=cmd_audit_export)
+    a = asub.add_parser("check", help="recompute the hash chain of an exported trail file; exit 1 if changed")
+    a.add_argument("file")
+    a.set_defaults(func=cmd_audit_check)
+    a = asub.add_parser("digest", help="anchor finished days in the daily digest chain and print its head")
+    a.set_defaults(func=cmd_audit_digest)
+
     s = sub.add_parser("user", help="manage users")
     usub = s.add_subparsers(dest="user_command", required=True)
     a = usub.add_parser("add", help="create a user")
@@ -264,7 +352,7 @@ def main(argv=None):
             return fail("no_database", f"数据库文件 {missing} 不存在：请在项目目录中运行，或先运行 tongban init")
         engine = Engine(url)
     try:
-        args.func(engine, args)
+        return args.func(engine, args) or 0
     except TongbanError as exc:
         return fail(exc.code, exc.message, exc.details)
     except sa.exc.SQLAlchemyError as exc:

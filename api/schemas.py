@@ -319,11 +319,48 @@ class EventSchema(Schema):
     task = fields.Integer(allow_none=True, attribute="task_id")
     element_id = fields.String(allow_none=True)
     data = fields.Raw(allow_none=True)
+    hash = fields.String(allow_none=True, metadata={"description": "本事件内容与前一事件哈希的 SHA-256"})
 
 
 class TrailSchema(Schema):
     case_id = fields.Integer()
     events = fields.List(fields.Nested(EventSchema))
+
+
+class BrokenLinkSchema(Schema):
+    seq = fields.Integer(allow_none=True, metadata={"description": "第一处断开的事件序号"})
+    reason = fields.String(metadata={"enum": ["content_changed", "link_broken", "missing", "duplicate",
+                                              "head_mismatch", "digest_mismatch"]})
+    message = fields.String()
+
+
+class ReplaySchema(Schema):
+    case_id = fields.Integer()
+    ok = fields.Boolean(metadata={"description": "按留痕的输入重演，路径与最终状态均与记录一致"})
+    events = fields.Integer()
+    path = fields.List(fields.String(), metadata={"description": "重演经过的环节（元素 id，按顺序）"})
+    status = fields.String(allow_none=True)
+    divergence = fields.Dict(allow_none=True, metadata={"description": "第一处不一致：{message}"})
+
+
+class ExportSchema(Schema):
+    format = fields.String()
+    exported_at = fields.String()
+    exported_by = fields.String(allow_none=True)
+    case = fields.Dict()
+    chain = fields.Dict(metadata={"description": "哈希算法与链头：可据此离线重算每条事件的哈希"})
+    verification = fields.Dict()
+    digest = fields.Dict(metadata={"description": "最新的每日摘要（日期与哈希）"})
+    events = fields.List(fields.Dict())
+
+
+class VerifySchema(Schema):
+    case_id = fields.Integer()
+    intact = fields.Boolean()
+    events = fields.Integer()
+    head = fields.String(allow_none=True, metadata={"description": "链头：最后一条事件的哈希"})
+    anchored_days = fields.List(fields.String(), metadata={"description": "锚定了该办件链的每日摘要日期（UTC）"})
+    broken = fields.Nested(BrokenLinkSchema, allow_none=True)
 
 
 # ---- webhooks -----------------------------------------------------------------------

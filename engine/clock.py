@@ -1,9 +1,12 @@
 """The engine's one source of "now": aware UTC, movable by tests and operators.
 
 :data:`clock` is read by the trail, timers, jobs and scripts' ``datetime.now()``;
-``travel``/``freeze`` move it.
+``travel``/``freeze`` move it. ``pinned`` holds "now" still for one thread:
+every unit of work runs at one instant, so that a replay run at the recorded
+instants sees exactly the times the case saw (timer deadlines, scripts).
 """
 import threading
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 
@@ -14,8 +17,12 @@ class Clock:
         self._lock = threading.Lock()
         self._frozen = None
         self._offset = timedelta(0)
+        self._local = threading.local()
 
     def now(self):
+        pinned = getattr(self._local, "pinned", None)
+        if pinned is not None:
+            return pinned
         with self._lock:
             base = self._frozen or datetime.now(timezone.utc)
             return base + self._offset
@@ -30,6 +37,18 @@ class Clock:
         with self._lock:
             self._frozen = dt.astimezone(timezone.utc)
             self._offset = timedelta(0)
+
+    @contextmanager
+    def pinned(self, at=None):
+        """Hold this thread's "now" at ``at`` (default: now) inside the block."""
+        if at is not None and at.tzinfo is None:
+            raise ValueError("pinned() needs an aware datetime")
+        previous = getattr(self._local, "pinned", None)
+        self._local.pinned = at.astimezone(timezone.utc) if at is not None else self.now()
+        try:
+            yield self._local.pinned
+        finally:
+            self._local.pinned = previous
 
     def reset(self):
         with self._lock:

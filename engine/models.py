@@ -95,6 +95,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     last_event_seq: Mapped[int] = mapped_column(default=0)
+    chain_head: Mapped[str | None] = mapped_column(sa.String(64))  # hash of the last trail event
     row_version: Mapped[int] = mapped_column(default=1)
     # Supervision (电子监察): the case clock in working days, its card and the outcome.
     clock_started_at: Mapped[datetime | None]
@@ -158,6 +159,8 @@ class CaseEvent(Base):
     task_id: Mapped[int | None]  # human_task.id when the event concerns one
     element_id: Mapped[str | None] = mapped_column(sa.String(200))
     data: Mapped[dict | None]
+    # SHA-256 over this row's content and the previous event's hash (engine.history.chain).
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Job(Base):
@@ -341,3 +344,18 @@ class TaskCandidate(Base):
 
 
 HumanTask.candidates = relationship(TaskCandidate, lazy="selectin", order_by=TaskCandidate.id)
+
+
+# ---- audit: tamper evidence (engine.history.chain) ------------------------------------
+
+class AuditDigest(Base):
+    """One finished day's anchor: the heads of every case chain that grew that day,
+    hashed together with the previous day's digest. Append-only like the trail."""
+    __tablename__ = "audit_digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(sa.String(10), unique=True)  # UTC day, YYYY-MM-DD
+    heads: Mapped[dict]  # {case_id: {"seq": n, "hash": h}}
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

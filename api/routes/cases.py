@@ -9,7 +9,7 @@ from .. import auth, idempotency
 from ..present import case_detail, event_bodies, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       MessageSchema, TrailArgs, TrailSchema)
+                       ExportSchema, MessageSchema, ReplaySchema, TrailArgs, TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -70,6 +70,36 @@ def trail(args, case_id):
     engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
     return {"case_id": case_id, "events": event_bodies(engine(), events)}
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/verify", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, VerifySchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def verify(case_id):
+    """核验办件留痕的哈希链：完整，或第一处断开的位置（被改动、删除或调换的事件）"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.verify(case_id).to_dict()
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/replay", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, ReplaySchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def replay(case_id):
+    """按留痕记录的输入在内存中重演办件（原流程版本、原时刻），核对路径与最终状态是否一致"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.replay(case_id).to_dict()
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/export", methods=["GET"])
+@auth.requires(ADMIN, AUDITOR)
+@blp.response(200, ExportSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def export(case_id):
+    """导出办件的全部留痕（JSON），附哈希链头与核验结果，导出文件日后可自行核对"""
+    engine().runtime.get(case_id, g.actor)
+    return engine().history.export(case_id, g.actor)
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/diagram", methods=["GET"])

@@ -2,10 +2,16 @@
 
 Events are appended inside the same unit of work as the change they describe,
 numbered per case (``seq``) under the case's version check, so the trail and the
-state can never disagree. The schema refuses UPDATE and DELETE on the table.
+state can never disagree. The schema refuses UPDATE and DELETE on the table, and
+each event is chained to the previous one by its hash (``chain``), so that a
+change made behind the application's back is found by ``tongban audit verify``.
 """
+import json
+
 from engine import webhooks
 from engine.models import CaseEvent, utcnow
+
+from . import chain
 
 # Event types; the API documents them and webhooks subscribe to them.
 CASE_STARTED = "case_started"
@@ -39,10 +45,24 @@ EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_C
 
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):
-    """Append one event to ``case``'s trail; the caller's unit of work commits it."""
+    """Append one event to ``case``'s trail; the caller's unit of work commits it.
+
+    Any event type and data are hashed alike. The data is stored as it was
+    hashed (its canonical JSON read back), so what the database returns hashes
+    the same; the case row carries the chain's head, locked with the case.
+    """
     case.last_event_seq += 1
+    if data is not None:
+        data = json.loads(chain.canonical(data))
     event = CaseEvent(case_id=case.id, seq=case.last_event_seq, type=type, at=utcnow(), actor=actor,
                       task_id=task_id, element_id=element_id, data=data)
+    event.hash = chain.event_hash(event, case.chain_head or chain.GENESIS)
+    case.chain_head = event.hash
     session.add(event)
     webhooks.enqueue(session, case, event)  # outbox rows commit with the event
     return event
+
+def changes_of(before, submitted):
+    """The keys a submission changed: {key: {"before": old or None, "after": new}}."""
+    return {k: {"before": before.get(k), "after": v} for k, v in submitted.items()
+            if not k.startswith("_") and (k not in before or before[k] != v)}

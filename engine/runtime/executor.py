@@ -30,7 +30,8 @@ class CommandExecutor:
     def _execute(self, command, where, within):
         engine = self.engine
         command.prepare(engine)
-        with engine.db.write() as session:
+        # One instant per unit of work: its events, timers and scripts all read it (replay relies on it).
+        with engine.clock.pinned(), engine.db.write() as session:
             result = self._run(command, session, where)
             if within is not None:
                 within(session, result)

@@ -11,10 +11,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin, BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
@@ -26,7 +28,7 @@ from engine import history, spiff
 from engine.errors import RunawayStep, ScriptError, TongbanError
 from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
-from engine.spiff import scripting
+from engine.spiff import dmn, scripting
 from engine.supervision.hooks import supervise
 from engine.tasks.assignment import drawn_assignment
 
@@ -44,8 +46,30 @@ def all_tasks(wf):
         yield from sub.tasks.values()
 
 
+# What people read for an element drawn without a name (never its internal id).
+UNNAMED = ((ParallelGateway, "并行网关"), (InclusiveGateway, "包容网关"), (ExclusiveGateway, "排他网关"),
+           (StartEvent, "开始事件"), (EndEvent, "结束事件"), (BusinessRuleTaskMixin, "规则判定"),
+           (ScriptTask, "脚本任务"))
+
+
+def drawn_spec(spec):
+    """The drawn BPMN element a spec stands for: itself, or, for the split and join
+    SpiffWorkflow generates around an activity with boundary events
+    (``wait_supplement.BoundaryEventSplit``), that activity. None for the
+    workflow's own start and end bookkeeping."""
+    if spec.bpmn_id is not None:
+        return spec
+    if isinstance(spec, (BoundaryEventSplit, BoundaryEventJoin)):
+        owner = spec._wf_spec.task_specs.get(spec.name.rsplit(".", 1)[0])
+        return owner if owner is not None and owner.bpmn_id is not None else None
+    return None
+
+
 def element_name(spec):
-    return spec.bpmn_name or spec.bpmn_id or spec.name
+    drawn = drawn_spec(spec) or spec
+    if drawn.bpmn_name:
+        return drawn.bpmn_name
+    return next((label for kind, label in UNNAMED if isinstance(drawn, kind)), "流程环节")
 
 
 def form_key_of(spec):
@@ -77,6 +101,8 @@ def step_seconds():
     return seconds if seconds > 0 else DEFAULT_STEP_SECONDS
 
 
+
+
 def claim_version(session, case):
     """Bump the case's version first: of two writers racing on one case the
     second fails this check (Conflict) before it writes anything else."""
@@ -105,6 +131,7 @@ class CaseContext(Context):
 
 class Step(CaseContext):
     """A locked case with its running workflow: advanced and saved after the command."""
+    stores_state = True  # a replay's step keeps its workflow in memory only
 
     def __init__(self, engine, session, case, wf, actor):
         super().__init__(engine, session, case, actor)
@@ -167,20 +194,28 @@ class Step(CaseContext):
         name = element_name(spec)
         if isinstance(spec, (ExclusiveGateway, InclusiveGateway)) or (
                 isinstance(spec, ParallelGateway) and len(spec.outputs) > 1):
-            taken = [c.task_spec for c in task.children if c.state & DEFINITE]
+            taken = [drawn_spec(c.task_spec) for c in task.children if c.state & DEFINITE]
             self.event(history.GATEWAY_PASSED, actor=None, **base, data={
-                "name": name, "taken": [{"element_id": s.bpmn_id, "name": element_name(s)} for s in taken]})
+                "name": name, "taken": [{"element_id": s.bpmn_id, "name": element_name(s)} for s in taken if s]})
         elif isinstance(spec, BusinessRuleTaskMixin):
             outputs = sorted(k for k, v in task.data.items() if task.parent is None or task.parent.data.get(k) != v)
-            self.event(history.RULE_EVALUATED, actor=None, **base,
-                       data={"name": name, "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")},
-                             "rows": task.internal_data.get("dmn_matched_rows")})
+            self.event(history.RULE_EVALUATED, actor=None, **base, data={
+                "name": name, "decision": self._decision_of(spec), "matched": dmn.matched_rows(task),
+                "outputs": {k: task.data[k] for k in outputs if not k.startswith("_")}})
         elif isinstance(spec, ScriptTask):
             self.event(history.SCRIPT_RUN, actor=None, **base, data={"name": name})
         elif isinstance(spec, CatchingEvent) and isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
             self.event(history.TIMER_FIRED, actor=None, **base, data={"name": name})
         elif isinstance(spec, (CatchingEvent, ThrowingEvent)) and not spec.manual:
             self.event(history.EVENT_REACHED, actor=None, **base, data={"name": name})
+
+    def _decision_of(self, spec):
+        """Which table decided, in which deployed version (the one baked into the case's definition)."""
+        key = (getattr(spec, "extensions", None) or {}).get("calledDecisionId")
+        uses = {u["key"]: u.get("version") for u in (self.case.definition.uses or []) if u.get("kind") == "dmn"}
+        table = spec.dmnEngine.decision_table
+        return {"key": key, "version": uses.get(key), "table": table.id, "name": table.name,
+                "hit_policy": table.hit_policy}
 
     def finish(self):
         """Sync inbox rows and timer jobs, close the case if it ended, store the state."""
@@ -204,7 +239,7 @@ class Step(CaseContext):
         ending = wf.is_completed() and case.status == RUNNING
         if ending:
             case.ended_at = utcnow()
-        supervise(self, new_rows)
+        self._supervise(new_rows)
         if ending:
             terminated = any(
                 t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)
@@ -213,8 +248,12 @@ class Step(CaseContext):
             case.status = TERMINATED if terminated else COMPLETED
             self.event(history.CASE_TERMINATED if terminated else history.CASE_COMPLETED, actor=None,
                        data={"data": case.data, "outcome": case.outcome})
-        case.state = spiff.dump_state(wf)
-        case.serializer_version = spiff.serializer.VERSION
+        if self.stores_state:
+            case.state = spiff.dump_state(wf)
+            case.serializer_version = spiff.serializer.VERSION
+
+    def _supervise(self, new_rows):
+        supervise(self, new_rows)
 
     # ---- rows derived from the workflow ---------------------------------------
 
@@ -222,7 +261,8 @@ class Step(CaseContext):
         session, case = self.session, self.case
         # Filtered again in Python: a row completed in this unit of work is not flushed yet.
         rows = {r.spiff_task_id: r for r in session.scalars(
-            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))
+            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY")
+            .order_by(HumanTask.id))
             if r.state == "READY"}
         ready = {str(t.id): t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():

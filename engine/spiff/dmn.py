@@ -131,8 +131,12 @@ def result(self, task):
 def _result(self, task):
     policy, _, aggregation = (self.decision_table.hit_policy or "UNIQUE").upper().partition(":")
     matched = self.decide(task)
-    task.internal_data[MATCHED_ROWS] = [rule.row_number for rule in matched]
     outputs = [rule.output_as_dict(task) for rule in matched]
+    every_row = policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER")
+    # Which rows decided (秒批: which rule approved), for the trail; see ``matched_rows``.
+    task.internal_data[MATCHED_ROWS] = [
+        {"row": rule.row_number, "id": rule.id, "description": rule.description or "", "outputs": out,
+         "applied": every_row or i == 0} for i, (rule, out) in enumerate(zip(matched, outputs))]
     if policy == "UNIQUE" and len(outputs) > 1:
         raise WorkflowTaskException(
             f"决策表（UNIQUE）命中了多条规则：第 {', '.join(str(r.row_number) for r in matched)} 行", task=task)
@@ -222,6 +226,11 @@ def decision_table_from_dict(self, dct):
     table = _table_from_dict(self, dct)
     table.required = [(r["variable"], decision_table_from_dict(self, dict(r["table"]))) for r in required]
     return table
+
+
+def matched_rows(task):
+    """The rows of a business rule task's table that matched, as the trail records them."""
+    return task.internal_data.get(MATCHED_ROWS) or []
 
 
 def install():

@@ -21,6 +21,10 @@ const TASK_READERS = ["admin", "clerk", "auditor"];
 
 start(async () => {
   session = await requireSession();
+  if (["admin", "auditor"].includes(session.role)) {
+    document.querySelector(".page-head").append(
+      el("a", { class: "button", id: "to-replay", href: `/cases/${caseId}/replay` }, "审计回放与核验"));
+  }
   const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
   events = trail;
   renderCase(info, await matterNames());

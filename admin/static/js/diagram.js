@@ -49,15 +49,17 @@ export function elementOf(event) {
 }
 
 export function progress(events, count) {
-  const done = new Set(), ready = new Set();
+  // Open tasks are counted per element: parallel instances of one element close one by one.
+  const done = new Set(), open = new Map();
+  const close = (id) => { const n = (open.get(id) || 0) - 1; if (n > 0) open.set(id, n); else open.delete(id); };
   for (const event of events.slice(0, count)) {
     const id = elementOf(event);
     if (!id) continue;
-    if (event.type === "task_ready") ready.add(id);
-    else if (event.type === "task_completed") { ready.delete(id); done.add(id); }
-    else if (event.type === "task_cancelled") ready.delete(id);
+    if (event.type === "task_ready") open.set(id, (open.get(id) || 0) + 1);
+    else if (event.type === "task_completed") { close(id); done.add(id); }
+    else if (event.type === "task_cancelled") close(id);
     else if (REACHES.has(event.type)) done.add(id);
   }
   const last = count > 0 ? events[count - 1] : null;
-  return { done, ready, step: last ? elementOf(last) : null };
+  return { done, ready: new Set(open.keys()), step: last ? elementOf(last) : null };
 }

@@ -42,6 +42,7 @@ class CompleteTask(TaskCommand):
         task = step.wf.get_task_from_id(UUID(row.spiff_task_id))
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise TaskNotReady(details={"task_id": row.id})
+        changes = history.changes_of(task.data, self.cleaned)
         task.data.update(self.cleaned)
         try:
             task.run()
@@ -54,5 +55,5 @@ class CompleteTask(TaskCommand):
             row.assignee = self.actor.name
         step.recorded_tasks.add(task.id)
         step.event(history.TASK_COMPLETED, task_id=row.id, element_id=row.element_id,
-                   data={"name": row.name, "lane": row.lane, "submitted": self.cleaned})
+                   data={"name": row.name, "lane": row.lane, "submitted": self.cleaned, "changes": changes})
         return row
