@@ -36,7 +36,7 @@ def event_bodies(engine, events):
     names = engine.organisation.names({e.actor for e in events})
     return [{"seq": e.seq, "type": e.type, "at": e.at, "actor": e.actor, "actor_name": _name(names, e.actor),
              "actor_department": _department(names, e.actor), "task_id": e.task_id, "element_id": e.element_id,
-             "data": e.data} for e in events]
+             "data": e.data, "hash": e.hash} for e in events]
 
 
 def present_case(case, tasks=None, names=None):

@@ -264,7 +264,8 @@ def test_dmnjs_table_with_feel_cells_unique_and_collect_sum(engine):
     other = subsidy(engine, degree="大专", age=30)
     assert other.data["amount"] == 0 and other.data["note"] is None
     rules = [e for e in trail(engine, doctor.id) if e.type == "rule_evaluated"]
-    assert rules[0].data["rows"] == [1] and rules[1].data["rows"] == [1, 2, 3]
+    rows = [[m["row"] for m in r.data["matched"]] for r in rules]
+    assert rows[0] == [1] and rows[1] == [1, 2, 3]
 
 
 def test_unique_violation_is_reported_naming_the_rule_task(engine):

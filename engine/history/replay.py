@@ -82,7 +82,9 @@ def replay(engine, case_id):
                                 .order_by(CaseEvent.seq)).all()
         spec, subprocess_specs = engine.repository.specs(session, case.definition_id)
         run = Replay(engine, case, spec, subprocess_specs)
-        return run.run([e for e in trail if e.type not in NO_EFFECT])
+        result = run.run([e for e in trail if e.type not in NO_EFFECT])
+        result.events = len(trail)
+        return result
 
 
 class ReplayStep(Step):
@@ -124,8 +126,9 @@ class Replay:
     def __init__(self, engine, case, spec, subprocess_specs):
         self.engine, self.case, self.spec, self.subprocess_specs = engine, case, spec, subprocess_specs
         # A stand-in for the case row: the step writes status, data and state onto it.
-        self.stub = SimpleNamespace(id=case.id, number=case.number, definition=case.definition, status=RUNNING,
-                                    data={}, ended_at=None, updated_at=None, state=None, serializer_version=None)
+        self.stub = SimpleNamespace(id=case.id, number=case.number, definition=case.definition,
+                                    definition_id=case.definition_id, status=RUNNING, data={}, ended_at=None,
+                                    updated_at=None, state=None, serializer_version=None, outcome=None)
         self.wf = None
         self.produced = []
         self.open_tasks = {}

@@ -454,6 +454,9 @@ class RepositoryService:
         version (clock, timeLimit, outcome …), read from its source once per engine."""
         cached = self._properties.get(definition_id)
         if cached is None:
+            if session is None:  # e.g. a replay, which runs outside any unit of work
+                with self.engine.db.read() as own:
+                    return self.properties(own, definition_id)
             source = session.scalar(sa.select(Definition.source).where(Definition.id == definition_id))
             cached = element_properties(xmlsafe.parse_xml(source.encode("utf-8"), max_bytes=MAX_FILE_BYTES))
             with self._lock:

@@ -29,7 +29,7 @@ from engine.errors import RunawayStep, ScriptError, TongbanError
 from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
-from engine.supervision.hooks import supervise
+from engine.supervision.hooks import outcome_of, supervise
 from engine.tasks.assignment import drawn_assignment
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
@@ -239,6 +239,7 @@ class Step(CaseContext):
         ending = wf.is_completed() and case.status == RUNNING
         if ending:
             case.ended_at = utcnow()
+            case.outcome = outcome_of(self)
         self._supervise(new_rows)
         if ending:
             terminated = any(

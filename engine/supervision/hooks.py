@@ -1,6 +1,6 @@
 """What every step does for supervision, after the workflow moved: start or pause
 the case clock as the diagram marks it, give new tasks their step deadline,
-settle the cards of tasks that closed, and record the outcome of an ended case."""
+and settle the cards of tasks that closed; ``outcome_of`` names how an ended case ended."""
 import sqlalchemy as sa
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
@@ -55,12 +55,20 @@ def supervise(step, new_rows):
         sync_task_card(step, row, row.completed_at or clock.now)
         row.next_card_at = None
 
-    if step.wf.is_completed() and step.case.outcome is None:
-        ends = [t for t in tasks if t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)]
-        if ends:
-            last = max(ends, key=lambda t: t.last_state_change).task_spec
-            step.case.outcome = props.get(last.bpmn_id, {}).get("outcome") or last.bpmn_name or None
-        clock.recompute()
+    if step.wf.is_completed():
+        clock.recompute()  # an ended case keeps the card it ended with
+
+
+def outcome_of(step):
+    """The outcome (办结结果) of a case that ended: its last end event's ``outcome`` property, else its name."""
+    from engine.runtime.step import all_tasks
+
+    ends = [t for t in all_tasks(step.wf) if t.state == TaskState.COMPLETED and isinstance(t.task_spec, EndEvent)]
+    if not ends:
+        return None
+    last = max(ends, key=lambda t: t.last_state_change).task_spec
+    props = step.engine.repository.properties(step.session, step.case.definition_id)
+    return props.get(last.bpmn_id, {}).get("outcome") or last.bpmn_name or None
 
 
 def _int(value):
