@@ -3,12 +3,13 @@ scoped to what the asking person may see:
 
 - admin, auditor: every case;
 - integrator: the cases they started;
-- clerk: cases with a task of their groups, or one they were assigned or completed.
+- clerk: cases with a task of their groups, or one they were assigned or completed,
+  or a copy of (抄送) sent to them.
 """
 import sqlalchemy as sa
 
 from engine.errors import Forbidden
-from engine.models import Case, HumanTask
+from engine.models import Case, HumanTask, TaskCc
 
 
 def scope(q, actor):
@@ -19,7 +20,9 @@ def scope(q, actor):
     if actor.role == "clerk":
         mine = sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(sorted(actor.groups) or ["\0"]),
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
-        return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)))
+        return q.where(sa.or_(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)),
+                              sa.exists(sa.select(TaskCc.id).where(TaskCc.case_id == Case.id,
+                                                                   TaskCc.to_user == actor.name))))
     raise Forbidden(f"角色 {actor.role} 无权查看办件", details={"role": actor.role})
 
 

@@ -23,6 +23,7 @@ from engine import history, spiff
 from engine.errors import ScriptError, TongbanError
 from engine.models import HumanTask, Job, utcnow
 from engine.spiff import scripting
+from engine.tasks import rules
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
@@ -95,6 +96,7 @@ class Step(CaseContext):
         self.before = {t.id: t.state for t in all_tasks(wf)}
         self.engine_tasks = 0
         self.recorded_tasks = set()
+        self.assign_on_ready = {}  # spiff task id -> who gets its new inbox row (撤回)
 
     def advance(self):
         """Run engine tasks until only people, messages or future timers can move the case."""
@@ -167,17 +169,17 @@ class Step(CaseContext):
 
     def _sync_human_tasks(self):
         session, case = self.session, self.case
-        # Filtered again in Python: a row completed in this unit of work is not flushed yet.
-        rows = {r.spiff_task_id: r for r in session.scalars(
-            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY"))
-            if r.state == "READY"}
+        live = rules.open_rows(session, case.id)
+        rows = {r.spiff_task_id: r for r in live if r.kind == rules.TASK}
         ready = {str(t.id): t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():
             if spiff_id not in ready:
-                row.state = "CANCELLED"
-                row.completed_at = utcnow()
-                self.event(history.TASK_CANCELLED, actor=None, task_id=row.id, element_id=row.element_id,
-                           data={"name": row.name, "lane": row.lane})
+                # Gone from the workflow (a boundary event, 退回, 撤回): so are its 加签 rows.
+                for gone in [row] + rules.signers(live, row):
+                    gone.state = rules.CANCELLED
+                    gone.completed_at = utcnow()
+                    self.event(history.TASK_CANCELLED, actor=None, task_id=gone.id, element_id=gone.element_id,
+                               data={"name": gone.name, "lane": gone.lane})
         new_rows = []
         for spiff_id, task in ready.items():
             if spiff_id in rows:
@@ -189,13 +191,15 @@ class Step(CaseContext):
                 _, form_version = self.engine.repository.form(session, form_key)
             new_rows.append(HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
                                       name=element_name(spec), lane=spec.lane, form_key=form_key,
-                                      form_version=form_version, state="READY", created_at=utcnow()))
+                                      form_version=form_version, state="READY", created_at=utcnow(),
+                                      kind=rules.TASK, urge_count=0, assignee=self.assign_on_ready.get(spiff_id)))
         if new_rows:
             session.add_all(new_rows)
             session.flush()  # the rows' ids go into their trail events
         for row in new_rows:
             self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
                        data={"name": row.name, "lane": row.lane, "form": row.form_key})
+        rules.refresh_waiting(session, case.id, [r for r in live if r.state in rules.OPEN] + new_rows)
 
     def _sync_jobs(self):
         session, case, wf = self.session, self.case, self.wf
