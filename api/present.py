@@ -11,11 +11,15 @@ def present_case(case, tasks=None):
         "updated_at": case.updated_at, "ended_at": case.ended_at,
     }
     if tasks is not None:
-        body["tasks"] = [{"id": t.id, "name": t.name, "lane": t.lane, "state": t.state, "assignee": t.assignee}
+        body["tasks"] = [{"id": t.id, "element_id": t.element_id, "name": t.name, "lane": t.lane, "state": t.state,
+                          "assignee": t.assignee}
                          for t in tasks]
     return body
 
 
 def case_detail(engine, actor, case_id):
     case = engine.runtime.get(case_id, actor)
-    return present_case(case, engine.tasks.for_case(case.id, states=None))
+    body = present_case(case, engine.tasks.for_case(case.id, states=None))
+    body["correction"] = engine.runtime.correction(case.id)
+    body["opinions"] = engine.tasks.opinions(case.id)
+    return body

@@ -8,6 +8,7 @@
     engine.management.run_due_jobs()     # due timers, for any number of workers
     engine.users.add(...)                # identity: people, roles, groups, tokens
     engine.webhooks.deliver_due()        # the webhook outbox
+    engine.attachments.add(...)          # files on a case, bytes in a pluggable store
 
 Folders follow this map: ``repository/``, ``runtime/``, ``tasks/``,
 ``history/``, ``management/``, ``identity/``, ``webhooks/``, with SpiffWorkflow
@@ -15,6 +16,7 @@ wired in ``spiff/``. Every write is a command (``engine.commands``) run by
 ``Engine.execute`` in one unit of work. No Flask here: ``api`` and ``admin``
 call this, never the other way round.
 """
+from .attachments import AttachmentService
 from .clock import clock
 from .runtime.executor import CommandExecutor
 from .db import Database
@@ -41,6 +43,7 @@ class Engine:
         self.management = ManagementService(self)
         self.users = UserService(self)
         self.webhooks = WebhookService(self)
+        self.attachments = AttachmentService(self)
 
     def execute(self, command):
         """Run one command in one unit of work; returns its result."""
