@@ -11,8 +11,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from .service import AttachmentService  # noqa: E402,F401
-
 TYPES = {
     ".pdf": "application/pdf", ".ofd": "application/ofd", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".png": "image/png", ".txt": "text/plain", ".doc": "application/msword",
@@ -61,6 +59,11 @@ class LocalStore:
 
     def open(self, key):
         return (self.root / key).open("rb")
+
+
+from .service import AttachmentService  # noqa: E402  (it uses the names above)
+
+__all__ = ["AttachmentService", "LocalStore", "TYPES", "default_store"]
 
 
 def default_store():

@@ -12,6 +12,8 @@ between the step and the current task and the step is inside that join's paralle
 block, every other branch of the block restarts at its first step too, so the
 join starts with no tokens and waits for all branches again.
 """
+from uuid import UUID
+
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -39,13 +41,8 @@ def is_join(task):
 
 def joined_tokens(task):
     """The tokens a fired join consumed (itself among them), those still in the tree."""
-    found = [task.workflow.tasks.get(_uuid(i)) for i in task.internal_data.get("joined", [])]
+    found = [task.workflow.tasks.get(UUID(i)) for i in task.internal_data.get("joined", [])]
     return [t for t in found if t is not None] or [task]
-
-
-def _uuid(text):
-    from uuid import UUID
-    return UUID(text)
 
 
 def logical_ancestors(task, stop=None):
@@ -141,7 +138,7 @@ def withdraw_plan(wf, task):
     mine = set(t.id for t in task)
     joins = [j for j in wf.tasks.values()
              if j.state == TaskState.COMPLETED and is_join(j)
-             and any(_uuid(i) in mine for i in j.internal_data["joined"])]
+             and any(UUID(i) in mine for i in j.internal_data["joined"])]
     after = [t for t in task if t is not task]
     for j in joins:
         after.extend(t for t in j if t is not j)

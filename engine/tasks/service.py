@@ -8,8 +8,10 @@ clerks racing on one task cannot both win) and appends to the case trail.
 """
 import sqlalchemy as sa
 
+from engine.errors import NotFound
 from engine.identity import Actor
-from engine.models import Case, HumanTask, TaskCc
+from engine.models import Case, HumanTask, TaskCc, utcnow
+from engine.runtime.executor import load_workflow
 
 from .commands import (CcTask, ClaimTask, CompleteTask, DelegateTask, ReturnTask, SignTask, TransferTask,
                        UnclaimTask, UnsignTask, UrgeTask, WithdrawTask)
@@ -84,8 +86,6 @@ class TaskService:
 
     def return_targets(self, task_id, actor: Actor):
         """[(element_id, name)]: the earlier steps this open task may be returned to."""
-        from engine.runtime.executor import load_workflow
-
         with self.engine.db.read() as session:
             row = visible_row(session, task_id, actor)
             if row.state != "READY" or row.kind != "task":
@@ -110,9 +110,6 @@ class TaskService:
             return session.scalars(q.order_by(TaskCc.id.desc()).limit(limit).offset(offset)).all(), total
 
     def mark_cc_read(self, cc_id, actor: Actor):
-        from engine.errors import NotFound
-        from engine.models import utcnow
-
         with self.engine.db.write() as session:
             cc = session.get(TaskCc, cc_id)
             if cc is None or cc.to_user != actor.name:
