@@ -343,6 +343,7 @@ class TaskFormSchema(Schema):
 class TaskDetailSchema(TaskSchema):
     form = fields.Nested(TaskFormSchema, allow_none=True)
     pending_data = fields.Dict(allow_none=True, metadata={"description": "委派人办理后交回的数据与意见"})
+    signers = fields.List(fields.Nested(TaskBriefSchema), metadata={"description": "尚未办理的加签任务（可减签）"})
 
 
 class TaskListSchema(PageSchema):

@@ -55,6 +55,7 @@ def get_task(task_id):
     row = engine().tasks.get(task_id, g.actor)
     body = {name: getattr(row, name) for name in TaskSchema().fields}
     body["pending_data"] = row.pending_data
+    body["signers"] = engine().tasks.signers(row)
     body["form"] = None
     if row.form_key:
         source = engine().repository.source("form", row.form_key, row.form_version)

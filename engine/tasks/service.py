@@ -93,6 +93,11 @@ class TaskService:
             case = session.get(Case, row.case_id, options=[sa.orm.undefer(Case.state)])
             return return_targets(load_workflow(self.engine, session, case), row)
 
+    def signers(self, row):
+        """The open 加签 rows added to ``row`` (who may still be removed by 减签)."""
+        rows = self.query().case(row.case_id).states(("READY", "WAITING", "PENDING")).list()
+        return [r for r in rows if r.kind == "sign" and r.parent_task_id == row.id]
+
     def opinions(self, case_id):
         """审批意见 so far, in the order given: rows that carry one."""
         with self.engine.db.read() as session:

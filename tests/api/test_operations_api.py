@@ -184,6 +184,8 @@ def test_sign_before_and_after_and_unsign(ops):
     complete(ops, "market", task["id"], status=409)
     signs = [t for t in ops["fire"]("GET", "/api/v1/tasks").get_json()["items"] if t["kind"] == "sign"]
     assert len(signs) == 1 and signs[0]["parent_task_id"] == task["id"] and signs[0]["assignee"] == "fire"
+    signers = ops["market"]("GET", f"/api/v1/tasks/{task['id']}").get_json()["signers"]
+    assert sorted(s["assignee"] for s in signers) == ["fire", "health"]
     assert post(ops, "market", f"/api/v1/tasks/{task['id']}/unsign", {"users": ["health"]}).status_code == 200
     assert post(ops, "market", f"/api/v1/tasks/{task['id']}/unsign", {"users": ["health"]}).status_code == 409
     complete(ops, "fire", signs[0]["id"], opinion="消防意见：同意")

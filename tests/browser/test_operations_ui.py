@@ -117,10 +117,14 @@ def test_two_departments_walk_a_parallel_review_through_every_operation(ops, as_
     submit(window, "已补齐，重新受理")
     assert inbox(fire) == ["消防审查"] and inbox(market) == ["市场监管审查"]
 
-    # 加签 (before): the fire clerk asks a colleague first; their own task waits.
+    # 加签 (before): the fire clerk asks two people first, their own task waits; 减签 drops one.
     open_task(fire, "消防审查")
-    operate(fire, "加签", {"users": "fire2", "reason": "请复核消防通道"})
+    fire_task = fire.url.rsplit("/", 1)[-1]
+    operate(fire, "加签", {"users": "fire2, health", "reason": "请复核消防通道"})
     assert inbox(fire) == []
+    fire.goto(f"/tasks/{fire_task}")
+    operate(fire, "减签", {"reason": "卫生部门无需会签"}, selects={"users": "health（待办理）"})
+    assert inbox(as_clerk("health")) == ["卫生审查"]
     fire2 = as_clerk("fire2")
     assert inbox(fire2) == ["消防审查（加签）"]
     expect(fire2.locator("#inbox tbody tr .tag")).to_have_text("前加签")

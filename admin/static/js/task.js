@@ -55,8 +55,10 @@ async function renderOperations() {
       { name: "items", label: "需补正的材料和问题（每行一项：材料名称：问题）", type: "textarea", required: true },
       { name: "reason", label: "说明", type: "textarea" }]]);
   }
-  if (open && own && task.state === "WAITING") ops.push(["减签", "unsign", [
-    { name: "users", label: "减去的加签人（用户名，逗号分隔）", required: true, list: true },
+  const signers = task.signers || [];
+  if (open && own && signers.length) ops.push(["减签", "unsign", [
+    { name: "users", label: "减去的加签人", type: "select", list: true,
+      options: signers.map((s) => [s.assignee, `${s.assignee}（${TASK_STATE_NAMES[s.state] || s.state}）`]) },
     { name: "reason", label: "理由", type: "textarea" }]]);
   if (open && worker) ops.push(["抄送", "cc", [{ name: "users", label: "抄送给（用户名，逗号分隔）", required: true, list: true },
     { name: "note", label: "说明", type: "textarea" }]]);
