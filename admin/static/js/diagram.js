@@ -54,7 +54,11 @@ export function progress(events, count) {
     const id = elementOf(event);
     if (!id) continue;
     if (event.type === "task_ready") ready.add(id);
-    else if (event.type === "task_completed") { ready.delete(id); done.add(id); }
+    else if (event.type === "task_completed") {
+      // A 加签 signer's completion, or an owner's waiting for signers "after", does not finish the step.
+      if (event.data?.signed_for || event.data?.waiting_for) continue;
+      ready.delete(id); done.add(id);
+    }
     else if (event.type === "task_cancelled") ready.delete(id);
     else if (REACHES.has(event.type)) done.add(id);
   }
