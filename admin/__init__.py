@@ -89,6 +89,11 @@ def report(case_id):
     return render_template("admin/report.html", case_id=case_id)
 
 
+@blueprint.route("/cases/<case_id>/correction-notice")
+def correction_notice(case_id):
+    return render_template("admin/correction_notice.html", case_id=case_id)
+
+
 @blueprint.route("/definitions")
 def definitions():
     return render_template("admin/definitions.html")

@@ -20,12 +20,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
-from .routes import cases, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
+from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
-UPLOAD_LIMIT = 6 * 1024 * 1024         # a deployment (the engine refuses files over 5 MiB)
-UPLOAD_ENDPOINTS = {"definitions.deploy"}
+UPLOAD_LIMIT = 21 * 1024 * 1024        # a deployment (the engine refuses files over 5 MiB) or an attachment
+UPLOAD_ENDPOINTS = {"definitions.deploy", "cases.upload_attachment", "tasks.upload_attachment"}
 
 DEFAULTS = {
     "API_TITLE": "通办 Tongban API",
@@ -77,7 +77,7 @@ def create_app(engine, config=None):
                                                        "description": "tongban token 用户名"})
     api.spec.components.security_scheme("cookieAuth", {"type": "apiKey", "in": "cookie",
                                                        "name": app.config["SESSION_COOKIE_NAME"]})
-    for module in (session, tokens, definitions, cases, tasks, webhooks, jobs, organisation, supervision):
+    for module in (session, tokens, definitions, cases, tasks, cc, webhooks, jobs, organisation, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
     app.register_blueprint(docs.blp)

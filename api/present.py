@@ -4,7 +4,7 @@ schemas, with each person's real name and department next to their login name.
 Names are looked up when a body is made (one query per response), never stored
 with the task or the trail event: the trail keeps the login, which never changes.
 """
-from engine.supervision import SupervisionService
+from engine.supervision.service import SupervisionService
 
 from .schemas import TaskSchema
 
@@ -51,8 +51,8 @@ def present_case(case, tasks=None, names=None):
         "outcome": case.outcome, "channel": case.channel, "clock": SupervisionService.clock_of(case),
     }
     if tasks is not None:
-        body["tasks"] = [{"id": t.id, "name": t.name, "lane": t.lane, "state": t.state, "assignee": t.assignee,
-                          "assignee_name": _name(names, t.assignee),
+        body["tasks"] = [{"id": t.id, "element_id": t.element_id, "name": t.name, "lane": t.lane, "state": t.state,
+                          "assignee": t.assignee, "assignee_name": _name(names, t.assignee),
                           "assignee_department": _department(names, t.assignee),
                           "due_at": t.due_at, "card": t.card} for t in tasks]
     return body
@@ -62,4 +62,7 @@ def case_detail(engine, actor, case_id):
     case = engine.runtime.get(case_id, actor)
     tasks = engine.tasks.for_case(case.id, states=None)
     names = engine.organisation.names({case.started_by} | {t.assignee for t in tasks})
-    return present_case(case, tasks, names)
+    body = present_case(case, tasks, names)
+    body["correction"] = engine.runtime.correction(case.id)
+    body["opinions"] = engine.tasks.opinions(case.id)
+    return body

@@ -9,7 +9,9 @@ from engine.history import EVENT_TYPES
 from engine.identity import ROLES
 
 CASE_STATUSES = ("running", "completed", "terminated")
-TASK_STATES = ("READY", "COMPLETED", "CANCELLED")
+TASK_STATES = ("READY", "WAITING", "PENDING", "COMPLETED", "CANCELLED")
+USER = validate.Length(min=1, max=100)
+REASON = validate.Length(max=1000)
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on every database
 
@@ -193,6 +195,129 @@ class MessageSchema(Schema):
 
 class CompleteSchema(Schema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    opinion = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                            metadata={"description": "审批意见，记入留痕并在办件页按环节列出"})
+
+
+class ReturnTargetSchema(Schema):
+    element_id = fields.String()
+    name = fields.String()
+
+
+class ReturnTargetListSchema(Schema):
+    items = fields.List(fields.Nested(ReturnTargetSchema))
+
+
+class ReturnSchema(Schema):
+    to = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                       metadata={"description": "退回到的环节（return-targets 中的 element_id）"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class HandOverSchema(Schema):
+    to = fields.String(required=True, validate=USER, metadata={"description": "接收人的用户名"})
+    reason = fields.String(load_default=None, allow_none=True, validate=REASON)
+
+
+class SignSchema(Schema):
+    users = fields.List(fields.String(validate=USER), required=True, validate=validate.Length(min=1, max=20))
+    position = fields.String(load_default="before", validate=validate.OneOf(["before", "after"]),
+                             metadata={"description": "before：加签人先办，本任务等待；after：本任务办理后加签人再办"})
+    reason = fields.String(load_default=None, allow_none=True, validate=REASON)
+
+
+class UnsignSchema(Schema):
+    users = fields.List(fields.String(validate=USER), required=True, validate=validate.Length(min=1, max=20))
+    reason = fields.String(load_default=None, allow_none=True, validate=REASON)
+
+
+class CcSchema(Schema):
+    users = fields.List(fields.String(validate=USER), required=True, validate=validate.Length(min=1, max=50))
+    note = fields.String(load_default="", validate=REASON)
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=REASON)
+
+
+class UrgeSchema(Schema):
+    message = fields.String(load_default="", validate=REASON)
+
+
+class CcItemSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    task_id = fields.Integer()
+    from_ = fields.String(data_key="from", attribute="from_user")
+    note = fields.String()
+    at = fields.DateTime()
+    read = fields.Function(lambda cc: cc.read_at is not None, metadata={"type": "boolean"})
+
+
+class CcListSchema(PageSchema):
+    items = fields.List(fields.Nested(CcItemSchema))
+    unread = fields.Integer()
+
+
+class CcArgs(PageArgs):
+    unread = fields.Boolean(load_default=False)
+
+
+class CorrectionItemSchema(Schema):
+    material = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    problem = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class CorrectionOpenSchema(Schema):
+    items = fields.List(fields.Nested(CorrectionItemSchema), required=True, validate=validate.Length(min=1, max=100))
+    reason = fields.String(load_default=None, allow_none=True, validate=REASON)
+
+
+class CorrectionAnswerSchema(Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CorrectionSchema(Schema):
+    id = fields.Integer()
+    open = fields.Boolean()
+    items = fields.List(fields.Nested(CorrectionItemSchema))
+    reason = fields.String()
+    opened_by = fields.String()
+    opened_at = fields.DateTime()
+    answered_by = fields.String(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
+    answer = fields.Dict(allow_none=True)
+
+
+class OpinionSchema(Schema):
+    task_id = fields.Integer(attribute="id")
+    element_id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    by = fields.String(attribute="completed_by", allow_none=True)
+    at = fields.DateTime(attribute="completed_at", allow_none=True)
+    opinion = fields.String()
+
+
+class AttachmentSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    task_id = fields.Integer(allow_none=True)
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_by = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class AttachmentListSchema(Schema):
+    items = fields.List(fields.Nested(AttachmentSchema))
+
+
+class AttachmentUploadSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
+                                                "description": "pdf、ofd、jpg、png、txt、doc(x)、xls(x)、zip；默认不超过 20 MiB"})
 
 
 CARDS = ("", "warning", "yellow", "red")
@@ -201,6 +326,7 @@ CARD_DOC = "督办牌：空=正常，warning=预警，yellow=黄牌，red=红牌
 
 class TaskBriefSchema(Schema):
     id = fields.Integer()
+    element_id = fields.String()
     name = fields.String()
     lane = fields.String(allow_none=True)
     state = fields.String(metadata={"enum": list(TASK_STATES)})
@@ -220,6 +346,14 @@ class TaskCaseSchema(Schema):
 
 class TaskSchema(TaskBriefSchema):
     case_id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["task", "sign"], "description": "task：流程图中的任务；sign：加签产生的任务"})
+    parent_task_id = fields.Integer(allow_none=True, metadata={"description": "加签任务所属的任务"})
+    sign_position = fields.String(allow_none=True, metadata={"enum": ["before", "after"]})
+    owner = fields.String(allow_none=True, metadata={"description": "委派中：任务的所有人"})
+    delegation = fields.String(allow_none=True, metadata={"enum": ["pending", "resolved"]})
+    urge_count = fields.Integer(metadata={"description": "被催办次数"})
+    last_urged_at = fields.DateTime(allow_none=True)
+    opinion = fields.String(allow_none=True)
     case = fields.Nested(TaskCaseSchema, metadata={"description": "所属办件的编号、事项与申请人"})
     element_id = fields.String()
     form_key = fields.String(allow_none=True)
@@ -241,6 +375,8 @@ class TaskFormSchema(Schema):
 
 class TaskDetailSchema(TaskSchema):
     form = fields.Nested(TaskFormSchema, allow_none=True)
+    pending_data = fields.Dict(allow_none=True, metadata={"description": "委派人办理后交回的数据与意见"})
+    signers = fields.List(fields.Nested(TaskBriefSchema), metadata={"description": "尚未办理的加签任务（可减签）"})
 
 
 class TaskListSchema(PageSchema):
@@ -250,6 +386,11 @@ class TaskListSchema(PageSchema):
 class TaskArgs(PageArgs):
     lane = fields.String(validate=validate.Length(max=200))
     case_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "按办件编号、申请人或任务名称搜索"})
+    process = fields.String(validate=validate.Length(max=200), metadata={"description": "事项（流程键）"})
+    received_from = fields.Date(metadata={"description": "收到日期起（含），北京时间"})
+    received_to = fields.Date(metadata={"description": "收到日期止（含），北京时间"})
+    sort = fields.String(load_default="received", validate=validate.OneOf(["received", "-received", "urged"]))
 
 
 class DefinitionRefSchema(Schema):
@@ -285,11 +426,13 @@ class CaseSchema(Schema):
     channel = fields.String(allow_none=True, metadata={"description": "申请渠道：online 网上、window 窗口"})
     clock = fields.Nested(ClockSchema)
     tasks = fields.List(fields.Nested(TaskBriefSchema))
+    correction = fields.Nested(CorrectionSchema, allow_none=True, metadata={"description": "最近一次补正告知"})
+    opinions = fields.List(fields.Nested(OpinionSchema), metadata={"description": "各环节的审批意见"})
 
 
 class CaseSummarySchema(CaseSchema):
     class Meta:
-        exclude = ("tasks", "data")
+        exclude = ("tasks", "data", "correction", "opinions")
 
 
 class CaseArgs(PageArgs):

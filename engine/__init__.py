@@ -10,6 +10,7 @@
     engine.organisation.people(...)      # departments, groups, people as admins manage them
     engine.webhooks.deliver_due()        # the webhook outbox
     engine.supervision.scan()            # deadline cards (电子监察), statistics
+    engine.attachments.add(...)          # files on a case, bytes in a pluggable store
 
 Folders follow this map: ``repository/``, ``runtime/``, ``tasks/``,
 ``history/``, ``management/``, ``identity/``, ``webhooks/``, with SpiffWorkflow
@@ -17,16 +18,20 @@ wired in ``spiff/``. Every write is a command (``engine.commands``) run by
 ``Engine.execute`` in one unit of work. No Flask here: ``api`` and ``admin``
 call this, never the other way round.
 """
+from .attachments import AttachmentService
 from .clock import clock
 from .runtime.executor import CommandExecutor
 from .db import Database
 from .history import HistoryService
-from .identity import SYSTEM, Actor, OrganisationService, UserService
-from .management import ManagementService, Scheduler
-from .repository import RepositoryService
-from .runtime import RuntimeService
-from .supervision import SupervisionService
-from .tasks import TaskService
+from .identity import SYSTEM, Actor
+from .identity.service import OrganisationService
+from .identity.users import UserService
+from .management.jobs import ManagementService
+from .management.scheduler import Scheduler
+from .repository.service import RepositoryService
+from .runtime.service import RuntimeService
+from .supervision.service import SupervisionService
+from .tasks.service import TaskService
 from .webhooks import WebhookService
 
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
@@ -46,6 +51,7 @@ class Engine:
         self.organisation = OrganisationService(self)
         self.webhooks = WebhookService(self)
         self.supervision = SupervisionService(self)
+        self.attachments = AttachmentService(self)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

@@ -118,7 +118,7 @@ class HumanTask(Base):
     """A user task of a case as the inbox sees it; synced after every engine call."""
     __tablename__ = "human_task"
     __table_args__ = (
-        sa.UniqueConstraint("case_id", "spiff_task_id"),
+        sa.Index("ix_human_task_spiff", "case_id", "spiff_task_id"),  # one open row per task (engine-kept)
         sa.Index("ix_human_task_inbox", "state", "lane"),
     )
 
@@ -140,6 +140,16 @@ class HumanTask(Base):
     limit_days: Mapped[int | None]  # the step's own limit (环节时限) in working days
     card: Mapped[str] = mapped_column(sa.String(8), default="")
     next_card_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Clerk operations (see the end of this file): 加签 rows sit beside the diagram's task.
+    kind: Mapped[str] = mapped_column(sa.String(16), default="task", server_default="task")
+    parent_task_id: Mapped[int | None] = mapped_column(index=True)
+    sign_position: Mapped[str | None] = mapped_column(sa.String(8))
+    owner: Mapped[str | None] = mapped_column(sa.String(100))
+    delegation: Mapped[str | None] = mapped_column(sa.String(16))
+    pending_data: Mapped[dict | None]
+    opinion: Mapped[str | None] = mapped_column(sa.Text)
+    urge_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_urged_at: Mapped[datetime | None]
 
     # Inbox rows show their case's number and applicant: loaded in the same query.
     case: Mapped[Case] = relationship(lazy="joined", innerjoin=True)
@@ -359,3 +369,54 @@ class AuditDigest(Base):
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---- clerk operations: attachments, 抄送, 补正告知 ---------------------------------------
+
+class Attachment(Base):
+    """A file on a case (or one of its tasks); the bytes live in the attachment store."""
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    task_id: Mapped[int | None]
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(300))
+    uploaded_by: Mapped[str] = mapped_column(sa.String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaskCc(Base):
+    """抄送: a read-only copy of a task's case for one person."""
+    __tablename__ = "task_cc"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    task_id: Mapped[int]
+    from_user: Mapped[str] = mapped_column(sa.String(100))
+    to_user: Mapped[str] = mapped_column(sa.String(100), index=True)
+    note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
+class Correction(Base):
+    """补正告知: one notice listing every defect at once; open until answered."""
+    __tablename__ = "correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    items: Mapped[list]
+    reason: Mapped[str] = mapped_column(sa.String(1000), default="")
+    opened_by: Mapped[str] = mapped_column(sa.String(100))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_by: Mapped[str | None] = mapped_column(sa.String(100))
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[dict | None]
+
+    @property
+    def open(self):
+        return self.answered_at is None

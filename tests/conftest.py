@@ -84,6 +84,12 @@ def deployed(engine):
 
 
 @pytest.fixture(autouse=True)
+def _attachment_dir(tmp_path, monkeypatch):
+    """Uploaded files go to the test's own folder, never the working directory."""
+    monkeypatch.setenv("TONGBAN_ATTACHMENT_DIR", str(tmp_path / "attachments"))
+
+
+@pytest.fixture(autouse=True)
 def _reset_clock():
     from engine.clock import clock
 

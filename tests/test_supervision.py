@@ -186,3 +186,19 @@ def test_statistics_for_a_period(deployed):
     assert figures["open_cards"][0]["red"] == 1
     with pytest.raises(InvalidInput):
         deployed.supervision.stats(ADMIN, start=date(2026, 12, 7), end=date(2026, 12, 1))
+
+
+def test_a_correction_notice_pauses_the_clock_until_answered(deployed):
+    deployed.clock.freeze(at(2026, 12, 1, 9, 0))
+    case = deployed.runtime.start("food_business_license", COMPANY)
+    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    assert case_of(deployed, case.id).promised_due_at == end_of(2026, 12, 8)
+    deployed.clock.freeze(at(2026, 12, 2, 10, 0))
+    deployed.runtime.open_correction(case.id, ADMIN, [{"material": "营业执照", "problem": "复印件不清晰"}], "一次性告知")
+    row = case_of(deployed, case.id)
+    assert row.paused_at is not None and row.pause_reason == "补正"
+    deployed.clock.freeze(at(2026, 12, 7, 15, 0))                 # Thu, Fri, Mon spent by the applicant
+    deployed.runtime.answer_correction(case.id, ADMIN, {"licence_copy": "已补交"})
+    row = case_of(deployed, case.id)
+    assert row.paused_at is None and row.paused_days == 3
+    assert row.promised_due_at == end_of(2026, 12, 11)

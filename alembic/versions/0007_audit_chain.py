@@ -5,7 +5,7 @@ verifies from the day this revision runs. The append-only triggers are lifted
 for the backfill and put back; the digest table gets the same guard.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 import hashlib
@@ -16,7 +16,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,18 @@
 """Cases: start, read, list, follow the trail, deliver messages."""
-from flask import g
 import sqlalchemy as sa
+from flask import g, request, send_file
 from flask_smorest import Blueprint
 
+from engine.errors import InvalidInput
 from engine.models import Definition
 
 from .. import auth, idempotency
 from ..present import case_detail, event_bodies, present_case
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
-from ..schemas import (CaseArgs, CaseCreateSchema, CaseListSchema, CaseSchema, DefinitionSourceSchema, ErrorSchema,
-                       ExportSchema, MessageSchema, ReplaySchema, TrailArgs, TrailSchema, VerifySchema)
+from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema, CaseArgs, CaseCreateSchema,
+                       CaseListSchema, CaseSchema, CorrectionAnswerSchema, CorrectionOpenSchema, CorrectionSchema,
+                       DefinitionSourceSchema, ErrorSchema, ExportSchema, MessageSchema, ReplaySchema, TrailArgs,
+                       TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -133,3 +136,65 @@ def send_message(body, case_id):
     def recover(_case_id):
         return 200, CaseSchema().dump(case_detail(engine(), g.actor, case_id))
     return idempotency.respond(f"POST /cases/{case_id}/messages", body, produce, recover)
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/correction", methods=["POST"])
+@auth.requires(ADMIN, CLERK)
+@blp.arguments(CorrectionOpenSchema)
+@blp.response(201, CorrectionSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="不是正在办理本办件的人员")
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="已有未答复的补正告知，或办件已办结")
+@blp.alt_response(422, schema=ErrorSchema)
+def open_correction(body, case_id):
+    """补正告知：一次性列出全部需补正的材料和问题；答复前办件的待办任务暂停"""
+    return engine().runtime.open_correction(case_id, g.actor, body["items"], body.get("reason")), 201
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/correction/answer", methods=["POST"])
+@auth.requires(ADMIN, CLERK, INTEGRATOR)
+@blp.arguments(CorrectionAnswerSchema)
+@blp.response(200, CorrectionSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="没有未答复的补正告知")
+@blp.alt_response(422, schema=ErrorSchema)
+def answer_correction(body, case_id):
+    """补正答复（窗口人员代录，或对接系统代申请人提交）：关闭补正告知，数据并入办件"""
+    return engine().runtime.answer_correction(case_id, g.actor, body["data"])
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/attachments", methods=["GET"])
+@auth.requires(*READERS)
+@blp.response(200, AttachmentListSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def list_attachments(case_id):
+    """办件的附件：名称、大小、SHA-256、上传人与时间"""
+    engine().runtime.get(case_id, g.actor)
+    return {"items": engine().attachments.list(case_id)}
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/attachments", methods=["POST"])
+@auth.requires(ADMIN, CLERK, INTEGRATOR)
+@blp.arguments(AttachmentUploadSchema, location="files")
+@blp.response(201, AttachmentSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="类型不允许、过大或为空")
+def upload_attachment(_files, case_id):
+    """在办件上上传附件（multipart 字段 file）"""
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("请用 multipart 字段 file 上传附件", details={"file": "必填"})
+    return engine().attachments.add(case_id, g.actor, upload.filename, upload.stream), 201
+
+
+@blp.route("/<int(min=1, max=2147483647):case_id>/attachments/<int(min=1, max=2147483647):attachment_id>",
+           methods=["GET"])
+@auth.requires(*READERS)
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.alt_response(404, schema=ErrorSchema)
+def download_attachment(case_id, attachment_id):
+    """下载附件"""
+    engine().runtime.get(case_id, g.actor)
+    row = engine().attachments.get(case_id, attachment_id)
+    return send_file(engine().attachments.open(row), mimetype=row.content_type, as_attachment=True,
+                     download_name=row.name)

@@ -37,11 +37,27 @@ CLOCK_UNAVAILABLE = "clock_unavailable"
 CARD_CHANGED = "card_changed"
 SPECIAL_PROCEDURE_STARTED = "special_procedure_started"
 SPECIAL_PROCEDURE_ENDED = "special_procedure_ended"
+# Clerk operations (engine/tasks/commands, engine/runtime/commands/correction.py).
+TASK_RETURNED = "task_returned"
+TASK_TRANSFERRED = "task_transferred"
+TASK_DELEGATED = "task_delegated"
+TASK_DELEGATION_RESOLVED = "task_delegation_resolved"
+TASK_SIGNED = "task_signed"
+TASK_UNSIGNED = "task_unsigned"
+TASK_CC = "task_cc"
+TASK_WITHDRAWN = "task_withdrawn"
+TASK_URGED = "task_urged"
+CORRECTION_OPENED = "correction_opened"
+CORRECTION_ANSWERED = "correction_answered"
+ATTACHMENT_ADDED = "attachment_added"
 
 EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_CLAIMED, TASK_UNCLAIMED,
                TASK_COMPLETED, TASK_CANCELLED, MESSAGE_RECEIVED, MESSAGE_SENT, TIMER_FIRED, GATEWAY_PASSED,
                RULE_EVALUATED, SCRIPT_RUN, EVENT_REACHED, CLOCK_STARTED, CLOCK_PAUSED, CLOCK_RESUMED,
-               CLOCK_UNAVAILABLE, CARD_CHANGED, SPECIAL_PROCEDURE_STARTED, SPECIAL_PROCEDURE_ENDED)
+               CLOCK_UNAVAILABLE, CARD_CHANGED, SPECIAL_PROCEDURE_STARTED, SPECIAL_PROCEDURE_ENDED,
+               TASK_RETURNED, TASK_TRANSFERRED, TASK_DELEGATED, TASK_DELEGATION_RESOLVED, TASK_SIGNED,
+               TASK_UNSIGNED, TASK_CC, TASK_WITHDRAWN, TASK_URGED, CORRECTION_OPENED, CORRECTION_ANSWERED,
+               ATTACHMENT_ADDED)
 
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):

@@ -3,7 +3,5 @@ the organisation they belong to (departments, groups) and the identity numbers
 of applicants (一证申办)."""
 from .actor import SYSTEM, Actor
 from .organisation import ROLES
-from .service import OrganisationService
-from .users import UserService
 
-__all__ = ["Actor", "ROLES", "SYSTEM", "OrganisationService", "UserService"]
+__all__ = ["Actor", "ROLES", "SYSTEM"]

@@ -3,7 +3,8 @@ scoped to what the asking person may see:
 
 - admin, auditor: every case;
 - integrator: the cases they started;
-- clerk: cases with a task of their groups, or one they were assigned or completed;
+- clerk: cases with a task of their groups, or one they were assigned or completed,
+  or a copy of (抄送) sent to them;
 - supervisor (read-only): cases with a task in a lane whose group belongs to their
   department or any department below it.
 """
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from engine.errors import Forbidden
 from engine.identity.organisation import subtree_groups
-from engine.models import Case, HumanTask, TaskCandidate
+from engine.models import Case, HumanTask, TaskCandidate, TaskCc
 
 
 def scope(q, actor):
@@ -28,7 +29,9 @@ def scope(q, actor):
         in_lane = sa.and_(~drawn.exists(), sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(groups)))
         mine = sa.or_(in_lane, names_me.exists(),  # candidates drawn on a task decide over its lane
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
-        return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)))
+        return q.where(sa.or_(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)),
+                              sa.exists(sa.select(TaskCc.id).where(TaskCc.case_id == Case.id,
+                                                                   TaskCc.to_user == actor.name))))
     if actor.role == "supervisor" and actor.department:
         overseen = HumanTask.lane.in_(subtree_groups(actor.department))
         return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, overseen)))

@@ -9,7 +9,7 @@ from engine.errors import NotFound
 from engine.identity import SYSTEM
 from engine.models import Case
 
-from .commands import FireDueTimers, SendMessage, StartCase
+from .commands import AnswerCorrection, FireDueTimers, OpenCorrection, SendMessage, StartCase
 from .queries import CaseQuery
 
 
@@ -26,6 +26,20 @@ class RuntimeService:
 
     def fire_due_timers(self, case_id, actor=SYSTEM):
         return self.engine.execute(FireDueTimers(case_id, actor))
+
+    def open_correction(self, case_id, actor, items, reason=None):
+        return self.engine.execute(OpenCorrection(case_id, actor, items, reason))
+
+    def answer_correction(self, case_id, actor, data=None):
+        return self.engine.execute(AnswerCorrection(case_id, actor, data))
+
+    def correction(self, case_id):
+        """The case's latest 补正告知 (open or answered), or None."""
+        from engine.models import Correction
+
+        with self.engine.db.read() as session:
+            return session.scalars(sa.select(Correction).where(Correction.case_id == case_id)
+                                   .order_by(Correction.id.desc())).first()
 
     def query(self, actor):
         """Cases ``actor`` may see, narrowed by the query's methods."""

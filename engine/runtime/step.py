@@ -30,6 +30,7 @@ from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
 from engine.supervision.hooks import outcome_of, supervise
+from engine.tasks import rules
 from engine.tasks.assignment import drawn_assignment
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
@@ -143,6 +144,7 @@ class Step(CaseContext):
         self.deadline = time.monotonic() + self.seconds
         self.running = None  # the engine task being run: named when it fails
         self.outgoing = []   # correlated messages thrown, delivered after commit
+        self.assign_on_ready = {}  # spiff task id -> who gets its new inbox row (撤回)
 
     def thrown(self):
         """(sender, messages) to deliver after commit, or None (engine.runtime.commands.deliver_message)."""
@@ -260,18 +262,17 @@ class Step(CaseContext):
 
     def _sync_human_tasks(self):
         session, case = self.session, self.case
-        # Filtered again in Python: a row completed in this unit of work is not flushed yet.
-        rows = {r.spiff_task_id: r for r in session.scalars(
-            sa.select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "READY")
-            .order_by(HumanTask.id))
-            if r.state == "READY"}
+        live = rules.open_rows(session, case.id)
+        rows = {r.spiff_task_id: r for r in live if r.kind == rules.TASK}
         ready = {str(t.id): t for t in all_tasks(self.wf) if t.task_spec.manual and t.state == TaskState.READY}
         for spiff_id, row in rows.items():
             if spiff_id not in ready:
-                row.state = "CANCELLED"
-                row.completed_at = utcnow()
-                self.event(history.TASK_CANCELLED, actor=None, task_id=row.id, element_id=row.element_id,
-                           data={"name": row.name, "lane": row.lane})
+                # Gone from the workflow (a boundary event, 退回, 撤回): so are its 加签 rows.
+                for gone in [row] + rules.signers(live, row):
+                    gone.state = rules.CANCELLED
+                    gone.completed_at = utcnow()
+                    self.event(history.TASK_CANCELLED, actor=None, task_id=gone.id, element_id=gone.element_id,
+                               data={"name": gone.name, "lane": gone.lane})
         new_rows = []
         for spiff_id, task in ready.items():
             if spiff_id in rows:
@@ -285,7 +286,8 @@ class Step(CaseContext):
             new_rows.append(HumanTask(case_id=case.id, spiff_task_id=spiff_id, element_id=spec.bpmn_id,
                                       name=element_name(spec), lane=spec.lane, form_key=form_key,
                                       form_version=form_version, state="READY", created_at=utcnow(),
-                                      assignee=assignee,
+                                      kind=rules.TASK, urge_count=0,
+                                      assignee=self.assign_on_ready.get(spiff_id) or assignee,
                                       candidates=[TaskCandidate(kind="group", name=g) for g in groups]
                                       + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
@@ -296,6 +298,7 @@ class Step(CaseContext):
                 if row.assignee or row.candidates else {}
             self.event(history.TASK_READY, actor=None, task_id=row.id, element_id=row.element_id,
                        data={"name": row.name, "lane": row.lane, "form": row.form_key, **drawn})
+        rules.refresh_waiting(session, case.id, [r for r in live if r.state in rules.OPEN] + new_rows)
         return new_rows
 
     def _sync_jobs(self):

@@ -149,6 +149,8 @@ def _consume(my_task, tokens):
     for token in consumed:
         if token is not my_task:
             token.cancel()
+    # Which tokens this firing consumed: 退回 and 撤回 find the branches that met here from it.
+    my_task.internal_data["joined"] = [str(t.id) for t in consumed]
     my_task.data = merge_branches([t.parent for t in consumed])
 
 

@@ -1,4 +1,1 @@
 """Supervision (电子监察): working-day clocks, cards, special procedures and statistics."""
-from .service import SupervisionService
-
-__all__ = ["SupervisionService"]

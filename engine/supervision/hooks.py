@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.calendar import calendar
 from engine.errors import CalendarMissing
 from engine.models import HumanTask
+from engine.tasks.rules import OPEN
 
 from .clock import PAUSE_AT_ELEMENT, CaseClock, sync_task_card
 
@@ -50,7 +51,7 @@ def supervise(step, new_rows):
     timed = step.session.scalars(sa.select(HumanTask).where(
         HumanTask.case_id == step.case.id, HumanTask.next_card_at.is_not(None)))
     for row in timed:
-        if row.state == "READY":  # filtered here: a row closed in this step is not flushed yet
+        if row.state in OPEN:  # filtered here: a row closed in this step is not flushed yet
             continue
         sync_task_card(step, row, row.completed_at or clock.now)
         row.next_card_at = None

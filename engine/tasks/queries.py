@@ -4,9 +4,13 @@
 nobody claimed, a task drawn outside any lane, and the ones assigned to them
 (an admin's inbox is every task). ``visible_to`` is what may be looked at.
 """
+from datetime import datetime, time, timedelta, timezone
+
 import sqlalchemy as sa
 
-from engine.models import HumanTask, TaskCandidate
+from engine.models import Case, HumanTask, TaskCandidate
+
+BEIJING = timezone(timedelta(hours=8))
 
 READY = "READY"
 
@@ -60,6 +64,31 @@ class TaskQuery:
     def case(self, case_id):
         return self._where(HumanTask.case_id == case_id) if case_id else self
 
+    def search(self, text):
+        """Case number, applicant name or task name containing ``text``."""
+        if not text:
+            return self
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return self._where(sa.or_(HumanTask.name.like(like, escape="\\"), HumanTask.case_id.in_(
+            sa.select(Case.id).where(sa.or_(Case.number.like(like, escape="\\"),
+                                            Case.applicant_name.like(like, escape="\\"))))))
+
+    def process(self, key):
+        return self._where(HumanTask.case_id.in_(sa.select(Case.id).where(Case.process_key == key))) if key else self
+
+    def received(self, first=None, last=None):
+        """Received (created) between two Beijing dates, both included."""
+        if first:
+            self._where(HumanTask.created_at >= datetime.combine(first, time(), BEIJING))
+        if last:
+            self._where(HumanTask.created_at < datetime.combine(last + timedelta(days=1), time(), BEIJING))
+        return self
+
+    def sort(self, order):
+        self._order = {"-received": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+                       "urged": (HumanTask.urge_count.desc(), HumanTask.created_at, HumanTask.id)}.get(order)
+        return self
+
     def states(self, states):
         return self._where(HumanTask.state.in_(states)) if states else self
 
@@ -67,7 +96,8 @@ class TaskQuery:
         """(tasks, total), oldest first: the inbox order."""
         with self.engine.db.read() as session:
             total = session.scalar(sa.select(sa.func.count()).select_from(self._q.subquery()))
-            rows = session.scalars(self._q.order_by(HumanTask.created_at, HumanTask.id)
+            order = getattr(self, "_order", None) or (HumanTask.created_at, HumanTask.id)
+            rows = session.scalars(self._q.order_by(*order)
                                    .limit(limit).offset(offset)).all()
             return rows, total
 

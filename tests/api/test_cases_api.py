@@ -17,8 +17,8 @@ def test_start_case_returns_the_contract_shape(as_):
     assert case["data"]["purpose_note"] == "求职"
     assert case["started_by"] == "portal"
     [task] = case["tasks"]
-    assert set(task) == {"id", "name", "lane", "state", "assignee", "assignee_name", "assignee_department",
-                         "due_at", "card"}
+    assert set(task) == {"id", "element_id", "name", "lane", "state", "assignee", "assignee_name",
+                         "assignee_department", "due_at", "card"}
     assert task["lane"] == WINDOW_GROUP and task["state"] == "READY" and task["assignee"] is None
 
 

@@ -82,6 +82,39 @@ def csv_text():
     return {"csv": f"name,display_name,role,department,groups\nc{next(SERIAL)},导入,clerk,GAJ,公安局\n"}
 
 
+def completed_by_window(as_):
+    task = task_of_window(as_)
+    assert as_("window")("POST", f"/api/v1/tasks/{task['id']}/complete", json={"data": {"acceptance": "accept"}}
+                         ).status_code == 200
+    return task
+
+
+def signed_by_window(as_):
+    task = task_of_window(as_)
+    assert as_("window")("POST", f"/api/v1/tasks/{task['id']}/sign", json={"users": ["police"]}).status_code == 200
+    return task
+
+
+def correction_of(as_):
+    case = case_of_portal(as_)
+    r = as_("window")("POST", f"/api/v1/cases/{case['id']}/correction",
+                      json={"items": [{"material": "身份证", "problem": "复印件不清晰"}]})
+    assert r.status_code == 201
+    return case
+
+
+def attachment_of(as_):
+    case = case_of_portal(as_)
+    r = as_("portal")("POST", f"/api/v1/cases/{case['id']}/attachments", **attachment())
+    assert r.status_code == 201
+    return case, r.get_json()
+
+
+def attachment():
+    import io
+    return {"data": {"file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")}, "content_type": "multipart/form-data"}
+
+
 def upload():
     path = ROOT / "forms" / "no_criminal_record_deliver.form"
     return {"data": {"file": (path.open("rb"), path.name)}, "content_type": "multipart/form-data"}
@@ -175,6 +208,49 @@ MATRIX = [
     ("staffing", lambda a: ("GET", "/api/v1/staffing", None, {}), {"admin": 200, "analyst": 200, "auditor": 200}),
     ("change own password", lambda a: ("POST", "/api/v1/session/password",
                                        {"old_password": "x", "new_password": "y"}, {}), {u: 422 for u in USERS}),
+    ("return targets", lambda a: ("GET", f"/api/v1/tasks/{task_of_window(a)['id']}/return-targets", None, {}),
+     {"admin": 200, "auditor": 200, "window": 200, "police": 404}),
+    ("return", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/return",
+                          {"to": "nowhere", "reason": "x"}, {}),
+     {"admin": 409, "window": 409, "police": 404}),
+    ("transfer", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/transfer", {"to": "police"}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("delegate", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/delegate", {"to": "police"}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("sign", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/sign", {"users": ["police"]}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("unsign", lambda a: ("POST", f"/api/v1/tasks/{signed_by_window(a)['id']}/unsign", {"users": ["police"]}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("cc", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/cc", {"users": ["police"]}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("withdraw", lambda a: ("POST", f"/api/v1/tasks/{completed_by_window(a)['id']}/withdraw", {}, {}),
+     {"admin": 200, "window": 200, "police": 404}),
+    ("urge", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/urge", {"message": "请尽快"}, {}),
+     {"admin": 200, "window": 200, "portal": 200, "hotline": 404, "police": 404}),
+    ("task attachment", lambda a: ("POST", f"/api/v1/tasks/{task_of_window(a)['id']}/attachments", None,
+                                   attachment()),
+     {"admin": 201, "window": 201, "police": 404}),
+    ("done tab", lambda a: ("GET", "/api/v1/tasks/done", None, {}), {"admin": 200, "window": 200, "police": 200}),
+    ("cc tab", lambda a: ("GET", "/api/v1/cc", None, {}),
+     {"admin": 200, "auditor": 200, "window": 200, "police": 200}),
+    ("cc read", lambda a: ("POST", "/api/v1/cc/999/read", None, {}),
+     {"admin": 404, "auditor": 404, "window": 404, "police": 404}),
+    ("correction", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/correction",
+                              {"items": [{"material": "身份证", "problem": "不清晰"}]}, {}),
+     {"admin": 201, "window": 201, "police": 404}),
+    ("correction answer", lambda a: ("POST", f"/api/v1/cases/{correction_of(a)['id']}/correction/answer",
+                                     {"data": {"id_copy": "已补"}}, {}),
+     {"admin": 200, "window": 200, "portal": 200, "hotline": 404, "police": 404}),
+    ("case attachments", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/attachments", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
+    ("case attachment upload", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/attachments", None,
+                                          attachment()),
+     {"admin": 201, "portal": 201, "hotline": 404, "window": 201, "police": 404}),
+    ("attachment download", lambda a: ("GET", "/api/v1/cases/{0[id]}/attachments/{1[id]}".format(
+        *attachment_of(a)), None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404,
+      "supervisor": 404}),
     ("subscribe", lambda a: ("POST", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/", "events": ["task_ready"]}, {}),
      {"admin": 201, "portal": 201, "hotline": 201}),
     ("list webhooks", lambda a: ("GET", "/api/v1/webhooks", None, {}),

@@ -1,6 +1,6 @@
 // 办件: a case's diagram coloured by its trail, its data and the audit trail,
 // with a step-by-step replay over the trail events (审计回放).
-import { get } from "./api.js";
+import { get, post } from "./api.js";
 import { renderData } from "./data.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
 import { applicantText, el, formatTime, matterNames, personText, requireSession, scriptData, showError, start,
@@ -14,10 +14,15 @@ const EVENT_NAMES = {
   script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
   clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
   card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
+  task_returned: "退回", task_transferred: "转办", task_delegated: "委派", task_delegation_resolved: "委派交回",
+  task_signed: "加签", task_unsigned: "减签", task_cc: "抄送", task_withdrawn: "撤回", task_urged: "催办",
+  correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
 };
 let viewer, session, events = [];
 // Who may open a task's page (the API answers the others with 403).
 const TASK_READERS = ["admin", "clerk", "auditor"];
+
+let session;
 
 start(async () => {
   session = await requireSession();
@@ -67,7 +72,12 @@ function renderCase(info, names) {
   ];
   document.getElementById("case-meta").replaceChildren(
     ...items.filter(([, v]) => v).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  const open = (info.tasks || []).filter((t) => t.state === "READY");
+  renderCorrection(info);
+  const opinions = info.opinions || [];
+  document.getElementById("opinions").replaceChildren(...(opinions.length ? opinions.map((o) => el("li", {},
+    el("strong", {}, o.name), ` · ${o.by || ""} · ${formatTime(o.at)}`, el("div", {}, o.opinion)))
+    : [el("li", { class: "muted" }, "暂无意见")]));
+  const open = (info.tasks || []).filter((t) => t.state === "READY" || t.state === "WAITING");
   document.getElementById("open-tasks").replaceChildren(...(open.length ? open.map((t) =>
     el("li", {}, TASK_READERS.includes(session.role) ? el("a", { href: `/tasks/${t.id}` }, t.name) : t.name,
       ` · ${t.lane || ""} · `,
@@ -75,6 +85,29 @@ function renderCase(info, names) {
         : TASK_STATE_NAMES[t.state])) : [el("li", { class: "muted" }, "无")]));
   const data = info.data || {};
   document.getElementById("case-data").replaceWith(Object.assign(renderData(data), { id: "case-data" }));
+}
+
+function renderCorrection(info) {
+  const notice = info.correction;
+  document.getElementById("correction").hidden = !notice;
+  if (!notice) return;
+  document.getElementById("correction-state").textContent = notice.open
+    ? `${formatTime(notice.opened_at)} 由 ${notice.opened_by} 发出，待申请人补正；补正前本办件的待办任务暂停。`
+    : `已于 ${formatTime(notice.answered_at)} 由 ${notice.answered_by} 录入补正。`;
+  document.getElementById("correction-items").replaceChildren(...notice.items.map((i) =>
+    el("li", {}, el("strong", {}, i.material), "：", i.problem)));
+  document.getElementById("correction-print").href = `/cases/${caseId}/correction-notice`;
+  const answer = document.getElementById("correction-answer");
+  answer.hidden = !notice.open || !["clerk", "admin", "integrator"].includes(session.role);
+  answer.onclick = async () => {
+    try {
+      await post(`/cases/${caseId}/correction/answer`, { data: { correction_received: true } });
+      sessionStorage.setItem("tongban.flash", "已录入补正，办件继续办理");
+      location.reload();
+    } catch (error) {
+      showError(error);
+    }
+  };
 }
 
 function renderTrail() {
@@ -105,6 +138,12 @@ function summary(event) {
   if (event.type === "task_ready" && data.lane) parts.push("办理组：" + data.lane);
   if (event.type === "task_unclaimed" && data.previous_assignee) parts.push("原签收人：" + data.previous_assignee);
   if (event.type === "task_unclaimed" && data.reason === "person_disabled") parts.push("（签收人已停用，任务退回本组）");
+  if (data.to_name || data.to) parts.push("至：" + (data.to_name || data.to));
+  if (data.users) parts.push("人员：" + data.users.join("、"));
+  if (data.reason) parts.push("理由：" + data.reason);
+  if (data.opinion) parts.push("意见：" + data.opinion);
+  if (data.message) parts.push("催办：" + data.message);
+  if (data.items) parts.push("补正：" + data.items.map((i) => `${i.material}（${i.problem}）`).join("；"));
   const detail = data.submitted || data.outputs || data.data || (event.type === "message_received" ? data : null);
   if (detail && Object.keys(detail).length) {
     parts.push(el("details", {}, el("summary", {}, "数据"), el("pre", {}, JSON.stringify(detail, null, 2))));

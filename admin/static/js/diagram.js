@@ -56,7 +56,11 @@ export function progress(events, count) {
     const id = elementOf(event);
     if (!id) continue;
     if (event.type === "task_ready") open.set(id, (open.get(id) || 0) + 1);
-    else if (event.type === "task_completed") { close(id); done.add(id); }
+    else if (event.type === "task_completed") {
+      // A 加签 signer's completion, or an owner's waiting for signers "after", does not finish the step.
+      if (event.data?.signed_for || event.data?.waiting_for) continue;
+      close(id); done.add(id);
+    }
     else if (event.type === "task_cancelled") close(id);
     else if (REACHES.has(event.type)) done.add(id);
   }

@@ -118,7 +118,8 @@ export function formatTime(value) {
 
 export const STATUS_NAMES = { running: "办理中", completed: "已办结", terminated: "已终止" };
 
-export const TASK_STATE_NAMES = { READY: "待办理", COMPLETED: "已办理", CANCELLED: "已取消" };
+export const TASK_STATE_NAMES = { READY: "待办理", WAITING: "等待中", PENDING: "未开始", COMPLETED: "已办理",
+  CANCELLED: "已取消" };
 
 export function flash(message, kind = "info") {
   const box = document.getElementById("flash");

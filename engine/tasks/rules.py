@@ -1,0 +1,61 @@
+"""Rules shared by the clerk operations: who may operate a task, and which open rows wait.
+
+An open inbox row is READY (workable) or WAITING: its case has an open 补正告知, the
+owner waits for 加签 signers added before them, or the owner has completed and waits
+for signers added after them. 加签 signers added "after" sit PENDING until the owner
+completes. ``refresh_waiting`` recomputes this after every operation that may change it.
+"""
+import sqlalchemy as sa
+
+from engine.errors import Forbidden
+from engine.models import Correction, HumanTask
+
+READY, WAITING, PENDING, COMPLETED, CANCELLED = "READY", "WAITING", "PENDING", "COMPLETED", "CANCELLED"
+OPEN = (READY, WAITING, PENDING)
+TASK, SIGN = "task", "sign"
+
+
+def may_operate(actor, row):
+    """The task's group (nobody claimed it) or its assignee; admins always."""
+    if actor.is_admin:
+        return True
+    if row.assignee:
+        return row.assignee == actor.name
+    return row.lane is None or row.lane in actor.groups
+
+
+def require_operator(actor, row, what):
+    if not may_operate(actor, row):
+        raise Forbidden(f"只有该任务的办理组或签收人可以{what}", details={"task_id": row.id, "lane": row.lane})
+
+
+def open_rows(session, case_id):
+    """The case's open rows; filtered again in Python because a step flushes once, at its end."""
+    return [r for r in session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id,
+                                                                  HumanTask.state.in_(OPEN)).order_by(HumanTask.id))
+            if r.state in OPEN]  # in id order: a replay makes the same rows in the same order
+
+
+def open_correction(session, case_id):
+    found = session.scalars(sa.select(Correction).where(Correction.case_id == case_id,
+                                                        Correction.answered_at.is_(None))).all()
+    return next((c for c in found if c.answered_at is None), None)  # answered in this unit of work
+
+
+def signers(rows, parent, position=None):
+    return [r for r in rows if r.kind == SIGN and r.parent_task_id == parent.id
+            and (position is None or r.sign_position == position)]
+
+
+def refresh_waiting(session, case_id, rows=None):
+    rows = open_rows(session, case_id) if rows is None else rows
+    correcting = open_correction(session, case_id) is not None
+    for row in rows:
+        if row.state == PENDING:
+            continue
+        if row.kind == SIGN:
+            waits = correcting
+        else:
+            before = [s for s in signers(rows, row, "before") if s.state in (READY, WAITING)]
+            waits = correcting or bool(before) or row.completed_by is not None  # owner done, signers after
+        row.state = WAITING if waits else READY
