@@ -22,8 +22,6 @@ let viewer, session, events = [];
 // Who may open a task's page (the API answers the others with 403).
 const TASK_READERS = ["admin", "clerk", "auditor"];
 
-let session;
-
 start(async () => {
   session = await requireSession();
   if (["admin", "auditor"].includes(session.role)) {

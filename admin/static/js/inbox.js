@@ -35,7 +35,9 @@ async function load() {
   document.getElementById("filters").hidden = tab !== "todo";
   const [todo, done, cc] = await Promise.all([
     get("/tasks", tab === "todo" ? query() : { per_page: 1 }),
-    get("/tasks/done", tab === "done" ? { page, per_page: PER_PAGE } : { per_page: 1 }),
+    // 已办 is a worker's own record: an auditor looking at the inbox has none.
+    WORKERS.includes(session.role) ? get("/tasks/done", tab === "done" ? { page, per_page: PER_PAGE } : { per_page: 1 })
+      : { items: [], total: 0 },
     get("/cc", tab === "cc" ? { page, per_page: PER_PAGE } : { per_page: 1 }),
   ]);
   document.getElementById("count-todo").textContent = todo.total;
