@@ -109,10 +109,7 @@ def test_demo_organisation_and_lane_warnings(engine, database_url, tmp_path):
     # Every lane of every demo process has somebody in it.
     assert all(not org.unstaffed(engine.repository.lanes(d.key)) for d in engine.repository.list("bpmn"))
 
-    lonely = tmp_path / "lonely.bpmn"
-    lonely.write_text((ROOT / "tests" / "api" / "test_organisation_api.py").read_text(encoding="utf-8")
-                      .split('LONELY = """', 1)[1].split('"""', 1)[0], encoding="utf-8")
-    proc = tongban(database_url, "deploy", str(lonely))
+    proc = tongban(database_url, "deploy", str(ROOT / "tests" / "diagrams" / "organisation" / "lonely.bpmn"))
     assert "lonely v1" in proc.stdout
     assert "无人科室" in proc.stderr and "综合受理窗口" not in proc.stderr
 

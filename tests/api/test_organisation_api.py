@@ -3,6 +3,7 @@ CSV import, disabling someone who holds tasks, supervisors' scope, names in
 tasks and trails, lanes checked against groups."""
 import io
 
+from ..conftest import diagram
 from .conftest import POLICE_GROUP, WINDOW_GROUP, make_app, open_task, start_case
 
 ACCEPT = {"acceptance": "accept", "purpose": "employment"}
@@ -278,26 +279,7 @@ def test_a_supervisor_sees_the_cases_of_their_department_subtree_read_only(as_):
 
 # ---- lanes checked against groups ------------------------------------------------------------
 
-LONELY = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
-  <bpmn:collaboration id="c"><bpmn:participant id="p" processRef="lonely" /></bpmn:collaboration>
-  <bpmn:process id="lonely" name="无人值守" isExecutable="true">
-    <bpmn:laneSet id="ls">
-      <bpmn:lane id="l1" name="综合受理窗口"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>t1</bpmn:flowNodeRef></bpmn:lane>
-      <bpmn:lane id="l2" name="无人科室"><bpmn:flowNodeRef>t2</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="t1" />
-    <bpmn:userTask id="t1" name="受理" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t1" targetRef="t2" />
-    <bpmn:userTask id="t2" name="审查" />
-    <bpmn:sequenceFlow id="f3" sourceRef="t2" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+LONELY = diagram("organisation", "lonely.bpmn").read_text(encoding="utf-8")  # a lane nobody staffs
 
 
 def deploy(caller, text):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from ..conftest import diagram
 from .conftest import login
 
 pytestmark = pytest.mark.browser
@@ -148,11 +149,9 @@ def test_an_auditor_sees_no_action_buttons_on_any_page(page, org):
     expect(page.locator("#trail tbody tr", has_text="签收")).to_contain_text("王芳（综合受理窗口）")
 
 
-def test_an_upload_with_an_unstaffed_lane_warns_and_staffing_shows_it(page, org, tmp_path):
-    diagram = tmp_path / "lonely.bpmn"
-    diagram.write_text(LONELY, encoding="utf-8")
+def test_an_upload_with_an_unstaffed_lane_warns_and_staffing_shows_it(page, org):
     login(page, "analyst")
-    page.set_input_files("#upload input[type=file]", str(diagram))
+    page.set_input_files("#upload input[type=file]", str(diagram("organisation", "lonely.bpmn")))
     page.click("#upload button")
     expect(page.locator("#lane-warnings")).to_contain_text("无人科室")
     expect(page.locator("#lane-warnings")).not_to_contain_text(WINDOW)
@@ -164,24 +163,3 @@ def test_an_upload_with_an_unstaffed_lane_warns_and_staffing_shows_it(page, org,
     expect(process.locator(f'tr[data-lane="{WINDOW}"]')).to_contain_text("王芳")
     page.screenshot(path=str(SHOTS / "staffing.png"), full_page=True)
 
-
-LONELY = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
-  <bpmn:collaboration id="c"><bpmn:participant id="p" processRef="lonely" /></bpmn:collaboration>
-  <bpmn:process id="lonely" name="无人值守" isExecutable="true">
-    <bpmn:laneSet id="ls">
-      <bpmn:lane id="l1" name="综合受理窗口"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>t1</bpmn:flowNodeRef></bpmn:lane>
-      <bpmn:lane id="l2" name="无人科室"><bpmn:flowNodeRef>t2</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start" />
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="t1" />
-    <bpmn:userTask id="t1" name="受理" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t1" targetRef="t2" />
-    <bpmn:userTask id="t2" name="审查" />
-    <bpmn:sequenceFlow id="f3" sourceRef="t2" targetRef="end" />
-    <bpmn:endEvent id="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""

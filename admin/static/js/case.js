@@ -3,21 +3,11 @@
 import { get, post } from "./api.js";
 import { renderData } from "./data.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
+import { bindStepper, eventName } from "./trail.js";
 import { applicantText, el, formatTime, matterNames, personText, requireSession, scriptData, showError, start,
   STATUS_NAMES, TASK_STATE_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
-const EVENT_NAMES = {
-  case_started: "办件启动", case_completed: "办结", case_terminated: "终止", task_ready: "任务到达",
-  task_claimed: "签收", task_unclaimed: "取消签收", task_completed: "办理完成", task_cancelled: "任务取消",
-  message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
-  script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
-  clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
-  card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
-  task_returned: "退回", task_transferred: "转办", task_delegated: "委派", task_delegation_resolved: "委派交回",
-  task_signed: "加签", task_unsigned: "减签", task_cc: "抄送", task_withdrawn: "撤回", task_urged: "催办",
-  correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
-};
 let viewer, session, events = [];
 // Who may open a task's page (the API answers the others with 403).
 const TASK_READERS = ["admin", "clerk", "auditor"];
@@ -114,7 +104,7 @@ function renderTrail() {
     const row = el("tr", { dataset: { seq: event.seq, index: index + 1 } },
       el("td", {}, event.seq),
       el("td", { class: "nowrap" }, formatTime(event.at)),
-      el("td", {}, EVENT_NAMES[event.type] || event.type),
+      el("td", {}, eventName(event)),
       el("td", {}, elementName(event)),
       el("td", {}, personText(event.actor, event.actor_name, event.actor_department)
         || el("span", { class: "muted" }, "系统")),
@@ -151,13 +141,7 @@ function summary(event) {
 
 // Replay: position k shows the state after the first k events.
 function setUpReplay() {
-  const slider = document.getElementById("slider");
-  slider.max = String(events.length);
-  slider.addEventListener("input", () => go(Number(slider.value)));
-  document.getElementById("first").addEventListener("click", () => go(0));
-  document.getElementById("prev").addEventListener("click", () => go(Number(slider.value) - 1));
-  document.getElementById("next").addEventListener("click", () => go(Number(slider.value) + 1));
-  document.getElementById("last").addEventListener("click", () => go(events.length));
+  bindStepper(events.length, go);
 }
 
 function go(position) {
@@ -168,7 +152,7 @@ function go(position) {
   document.getElementById("next").disabled = document.getElementById("last").disabled = k === events.length;
   const event = events[k - 1];
   document.getElementById("step-info").textContent = k === 0 ? `回放：开始前（共 ${events.length} 步）`
-    : `第 ${k} / ${events.length} 步 · ${formatTime(event.at)} · ${EVENT_NAMES[event.type] || event.type} ${elementName(event)}`
+    : `第 ${k} / ${events.length} 步 · ${formatTime(event.at)} · ${eventName(event)} ${elementName(event)}`
       + (k === events.length ? "（当前状态）" : "");
   document.querySelectorAll("#trail tbody tr").forEach((row) => {
     const index = Number(row.dataset.index);

@@ -3,7 +3,8 @@
 // shows whether the hash chain is intact and whether the case re-executes.
 import { get } from "./api.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
-import { checkBadges, elementName, eventDetail, eventName, eventSummary, formLabels, loadTrail, visitOf } from "./trail.js";
+import { bindStepper, checkBadges, elementName, eventDetail, eventName, eventSummary, formLabels, loadTrail,
+  visitOf } from "./trail.js";
 import { applicantText, el, formatTime, matterNames, requireSession, scriptData, start, STATUS_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
@@ -85,13 +86,8 @@ function renderTrail() {
 }
 
 function setUpControls() {
+  bindStepper(events.length, go);
   const slider = document.getElementById("slider");
-  slider.max = String(events.length);
-  slider.addEventListener("input", () => go(Number(slider.value)));
-  document.getElementById("first").addEventListener("click", () => go(0));
-  document.getElementById("prev").addEventListener("click", () => go(Number(slider.value) - 1));
-  document.getElementById("next").addEventListener("click", () => go(Number(slider.value) + 1));
-  document.getElementById("last").addEventListener("click", () => go(events.length));
   document.addEventListener("keydown", (e) => {
     if (e.target.closest("input, textarea, select")) return; // the focused slider steps by itself
     if (e.key === "ArrowRight") go(Number(slider.value) + 1);

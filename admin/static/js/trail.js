@@ -1,5 +1,5 @@
 // The audit trail as people read it: event names, field labels from the forms,
-// and what each event changed. Shared by the replay view and the printed report.
+// and what each event changed. Shared by the case page, the replay view and the printed report.
 import { get } from "./api.js";
 import { el } from "./ui.js";
 
@@ -8,9 +8,25 @@ export const EVENT_NAMES = {
   task_claimed: "签收", task_unclaimed: "取消签收", task_completed: "办理完成", task_cancelled: "任务取消",
   message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
   script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
+  clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
+  card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
+  task_returned: "退回", task_transferred: "转办", task_delegated: "委派", task_delegation_resolved: "委派交回",
+  task_signed: "加签", task_unsigned: "减签", task_cc: "抄送", task_withdrawn: "撤回", task_urged: "催办",
+  correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
 };
 
 export const eventName = (event) => EVENT_NAMES[event.type] || "其他操作";
+
+// The slider and buttons that step through ``count`` events; ``go(k)`` shows the state after k of them.
+export function bindStepper(count, go) {
+  const slider = document.getElementById("slider");
+  slider.max = String(count);
+  slider.addEventListener("input", () => go(Number(slider.value)));
+  document.getElementById("first").addEventListener("click", () => go(0));
+  document.getElementById("prev").addEventListener("click", () => go(Number(slider.value) - 1));
+  document.getElementById("next").addEventListener("click", () => go(Number(slider.value) + 1));
+  document.getElementById("last").addEventListener("click", () => go(count));
+}
 
 // The API pages the trail by sequence number; an auditor needs all of it.
 export async function loadTrail(caseId) {
