@@ -91,7 +91,8 @@ def operate(page, label, fields, selects=None):
         dialog.locator(f"select[name={name}]").select_option(label=value)
     for name, value in fields.items():
         dialog.locator(f"[name={name}]").fill(value)
-    dialog.locator("#op-ok").click()
+    with page.expect_navigation():  # a done operation reloads the task or goes to the inbox: wait for it
+        dialog.locator("#op-ok").click()
     expect(dialog).to_be_hidden()
 
 
