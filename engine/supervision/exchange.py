@@ -5,6 +5,7 @@ The mapping reads the trail, so it is the same for every matter and needs no
 diagram change; the outcome of an ended case decides how it ended.
 """
 from engine import history
+from engine.supervision.clock import PAUSE_AT_ELEMENT
 
 RECEIVED, ACCEPTED, REFUSED = "received", "accepted", "refused"
 NAMES = {
@@ -27,7 +28,7 @@ def status_history(case, events):
     out, tolerated = [], False
     for event in events:
         code = SIMPLE.get(event.type)
-        if event.type == history.CLOCK_PAUSED and (event.data or {}).get("reason") == "容缺等待":
+        if event.type == history.CLOCK_PAUSED and (event.data or {}).get("reason") == PAUSE_AT_ELEMENT:
             tolerated = True
         if event.type in (history.CASE_COMPLETED, history.CASE_TERMINATED):
             outcome = (event.data or {}).get("outcome") or case.outcome
