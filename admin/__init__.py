@@ -21,6 +21,12 @@ VENDOR_DIRS = {
     "bpmn-js": NODE_MODULES / "bpmn-js" / "dist",
     "form-js": NODE_MODULES / "@bpmn-io" / "form-js" / "dist",
     "echarts": NODE_MODULES / "echarts" / "dist",
+    # Analyst workbench (#13): modeler, properties panel, DMN and form editors, differ.
+    "properties-panel": NODE_MODULES / "bpmn-js-properties-panel" / "dist",
+    "properties-panel-css": NODE_MODULES / "@bpmn-io" / "properties-panel" / "dist" / "assets",
+    "dmn-js": NODE_MODULES / "dmn-js" / "dist",
+    "bpmn-js-differ": NODE_MODULES / "bpmn-js-differ" / "dist",
+    "min-dash": NODE_MODULES / "min-dash" / "dist",
 }
 VENDOR_FILES = {
     "bpmn-js": {
@@ -36,6 +42,19 @@ VENDOR_FILES = {
         "echarts.min.js",
     },
 }
+VENDOR_FILES["bpmn-js"] |= {"bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn-embedded.css"}
+VENDOR_FILES["form-js"] |= {"form-editor.umd.js", "assets/form-js-editor.css"}
+VENDOR_FILES.update({
+    "properties-panel": {"bpmn-js-properties-panel.umd.js"},  # bundles @bpmn-io/properties-panel and preact
+    "properties-panel-css": {"properties-panel.css"},
+    "dmn-js": {"dmn-modeler.production.min.js", "assets/diagram-js.css", "assets/dmn-js-shared.css",
+               "assets/dmn-js-drd.css", "assets/dmn-js-decision-table.css",
+               "assets/dmn-js-decision-table-controls.css", "assets/dmn-js-literal-expression.css",
+               "assets/dmn-font/css/dmn-embedded.css"},
+    # ES modules: the differ imports min-dash by name, resolved by the page's import map.
+    "bpmn-js-differ": {"index.esm.js"},
+    "min-dash": {"index.js"},
+})
 
 blueprint = Blueprint("admin", __name__, template_folder="templates",
                       static_folder="static", static_url_path="/ui/static")
@@ -138,3 +157,36 @@ def departments():
 @blueprint.route("/staffing")
 def staffing():
     return render_template("admin/staffing.html")
+
+
+# ---------------------------------------------------------------- analyst workbench (#13)
+
+@blueprint.route("/workbench")
+def workbench():
+    """草稿、批量部署: the analyst's desk."""
+    return render_template("admin/workbench.html")
+
+
+@blueprint.route("/workbench/modeler/<key>")
+def modeler(key):
+    return render_template("admin/modeler.html", key=key)
+
+
+@blueprint.route("/workbench/dmn/<key>")
+def dmn_editor(key):
+    return render_template("admin/dmn_editor.html", key=key)
+
+
+@blueprint.route("/workbench/forms/<key>")
+def form_editor(key):
+    return render_template("admin/form_editor.html", key=key)
+
+
+@blueprint.route("/workbench/trial/<key>")
+def trial(key):
+    return render_template("admin/trial.html", key=key)
+
+
+@blueprint.route("/workbench/versions/<key>")
+def versions(key):
+    return render_template("admin/versions.html", key=key)

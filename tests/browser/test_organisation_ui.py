@@ -49,7 +49,7 @@ def test_admin_creates_a_department_and_a_clerk_who_works_their_groups_task(page
     case = org.runtime.start("no_criminal_record", APPLICANT, {})
     login(page, "admin")
     page.wait_for_url(re.compile(r"/people$"))
-    expect(page.locator("#nav a")).to_have_text(["待办", "办件", "流程定义", "办理组", "人员", "部门", "电子监察"])
+    expect(page.locator("#nav a")).to_have_text(["待办", "办件", "流程定义", "办理组", "人员", "部门", "电子监察", "工作台"])
 
     page.click("#nav a:has-text('部门')")
     expect(page.locator('#groups tbody tr[data-name="公安局"]')).to_be_visible()  # the page is ready
@@ -108,7 +108,7 @@ def test_each_role_lands_where_it_works_and_sees_only_its_pages(page, org):
     expected = {
         "window": ("/inbox", ["待办", "办件"]),
         "auditor": ("/cases", ["办件", "流程定义", "办理组", "电子监察"]),
-        "analyst": ("/definitions", ["流程定义", "办理组"]),
+        "analyst": ("/definitions", ["流程定义", "办理组", "工作台"]),
         "supervisor": ("/dashboard", ["办件", "电子监察"]),
     }
     for name, (home, nav) in expected.items():

@@ -10,6 +10,7 @@ const NAV = [
   { href: "/people", label: "人员", roles: ["admin"] },
   { href: "/departments", label: "部门", roles: ["admin"] },
   { href: "/dashboard", label: "电子监察", roles: ["admin", "auditor", "supervisor"] },
+  { href: "/workbench", label: "工作台", roles: ["admin", "analyst"] },
 ];
 
 export const ROLE_NAMES = {
