@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from engine import Actor
 
-from .conftest import SHOTS, login
+from .conftest import ROOT, SHOTS, login
 from .workbench_fake import FakeWorkbenchApi
 
 pytestmark = pytest.mark.browser
@@ -197,3 +197,56 @@ def test_a_task_without_an_outgoing_flow_is_marked_and_cannot_be_published(page,
     assert ("POST", "/drafts/no_criminal_record/publish") not in fake_api.calls  # saved draft had errors: not sent
     versions = [d.version for d in people.repository.list(kind="bpmn", all_versions=True) if d.key == "no_criminal_record"]
     assert versions == [1]
+
+
+def second_version(engine):
+    """v2 of 无犯罪记录证明: 受理 renamed, the police review drawn anew under another id."""
+    source = (ROOT / "processes" / "no_criminal_record.bpmn").read_text(encoding="utf-8")
+    source = re.sub(r'(["\'>])review(["\'<])', r"\1police_review\2", source)
+    source = source.replace('<bpmn:userTask id="accept" name="受理">', '<bpmn:userTask id="accept" name="窗口受理">')
+    (made,) = [d for d in engine.repository.deploy([("no_criminal_record.bpmn", source.encode())], deployed_by="analyst")
+               if d.kind == "bpmn"]
+    assert made.version == 2
+    return made
+
+
+def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
+    waiting_accept = people.runtime.start("no_criminal_record", COMPANY, {"purpose_note": "求职"})
+    in_review = people.runtime.start("no_criminal_record", COMPANY, {"purpose_note": "出国"})
+    (task,) = people.tasks.for_case(in_review.id)
+    people.tasks.complete(task.id, WINDOW, {"acceptance": "accept", "purpose": "employment"})
+    second_version(people)
+    fake_api.notes[("no_criminal_record", 2)] = "公安审查改由新环节办理"
+
+    login(page, "analyst")
+    page.goto("/workbench/versions/no_criminal_record")
+    expect(page.locator('#versions tr[data-version="2"]')).to_contain_text("公安审查改由新环节办理")
+    expect(page.locator('#versions tr[data-version="1"] td').nth(4)).to_have_text("2")
+    expect(page.locator('#versions tr[data-version="2"] td').nth(4)).to_have_text("0")
+    # The diff: the renamed task is changed, the review removed on the left and added on the right.
+    expect(page.locator('#diff-list li[data-kind="changed"][data-element="accept"]')).to_contain_text("窗口受理")
+    expect(page.locator('#diff-list li[data-kind="removed"][data-element="review"]')).to_be_visible()
+    expect(page.locator('#diff-list li[data-kind="added"][data-element="police_review"]')).to_be_visible()
+    expect(page.locator('#diff-left .djs-element[data-element-id="review"].tb-removed')).to_have_count(1)
+    expect(page.locator('#diff-right .djs-element[data-element-id="police_review"].tb-added')).to_have_count(1)
+    expect(page.locator('#diff-right .djs-element[data-element-id="accept"].tb-changed')).to_have_count(1)
+    page.screenshot(path=str(SHOTS / "workbench-diff.png"), full_page=True)
+
+    # Dry run: case by case, which can move and where its open task goes; nothing is moved yet.
+    page.select_option("#mig-to", "2")
+    page.click("#dry-run")
+    movable = page.locator(f'#migration tr[data-case="{waiting_accept.id}"]')
+    stuck = page.locator(f'#migration tr[data-case="{in_review.id}"]')
+    expect(movable).to_contain_text("可以")
+    expect(movable).to_contain_text("受理 → 窗口受理")
+    expect(stuck).to_contain_text("不可以")
+    expect(stuck).to_contain_text("新版本没有环节「审查并决定」")
+    expect(page.locator("#mig-summary")).to_contain_text("其中 1 件可以迁到 v2")
+    assert fake_api.migrations == []
+    page.screenshot(path=str(SHOTS / "workbench-migration-dry-run.png"), full_page=True)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#migrate")
+    expect(movable).to_contain_text("已迁移")
+    expect(stuck).to_contain_text("未迁移")
+    assert fake_api.migrations == [("no_criminal_record", 2, [waiting_accept.id])]

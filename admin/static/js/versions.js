@@ -48,6 +48,19 @@ async function show(side, version) {
   return viewer;
 }
 
+const ATTRS = { name: "名称", targetRef: "连线终点", sourceRef: "连线起点", conditionExpression: "条件",
+  extensionElements: "通办属性", messageRef: "消息", default: "默认连线", eventDefinitions: "事件定义" };
+const TYPES = { "bpmn:SequenceFlow": "连线", "bpmn:ParallelGateway": "并行网关", "bpmn:ExclusiveGateway": "排他网关",
+  "bpmn:InclusiveGateway": "包容网关", "bpmn:StartEvent": "开始事件", "bpmn:EndEvent": "结束事件", "bpmn:Lane": "泳道",
+  "bpmn:UserTask": "用户任务", "bpmn:ReceiveTask": "接收任务", "bpmn:BoundaryEvent": "边界事件" };
+
+// An element as people read it: its name, else its kind (never its id).
+function label(viewer, id, model) {
+  const element = viewer.get("elementRegistry").get(id);
+  const bo = element?.businessObject || model;
+  return bo?.name || TYPES[bo?.$type] || "（未命名元素）";
+}
+
 const KINDS = { _added: ["tb-added", "新增"], _removed: ["tb-removed", "删除"], _changed: ["tb-changed", "修改"],
   _layoutChanged: [null, "移动"] };
 
@@ -55,15 +68,15 @@ async function compare(older, newer) {
   const [left, right] = await Promise.all([show("diff-left", older), show("diff-right", newer)]);
   const changes = diff(left.getDefinitions(), right.getDefinitions());
   const items = [];
-  const label = (viewer, id) => viewer.get("elementRegistry").get(id)?.businessObject?.name || "";
   for (const [kind, [marker, word]] of Object.entries(KINDS)) {
     for (const id of Object.keys(changes[kind] || {})) {
       const viewer = kind === "_removed" ? left : right;
       if (marker && viewer.get("elementRegistry").get(id)) viewer.get("canvas").addMarker(id, marker);
       if (kind === "_changed" && left.get("elementRegistry").get(id)) left.get("canvas").addMarker(id, marker);
-      const attrs = kind === "_changed" ? Object.keys(changes[kind][id].attrs || {}).join("、") : "";
+      const entry = changes[kind][id];
+      const attrs = kind === "_changed" ? Object.keys(entry.attrs || {}).map((a) => ATTRS[a] || a).join("、") : "";
       if (kind !== "_layoutChanged") {
-        items.push(el("li", { dataset: { kind: kind.slice(1), element: id } }, `${word}：${label(viewer, id) || id}`,
+        items.push(el("li", { dataset: { kind: kind.slice(1), element: id } }, `${word}：${label(viewer, id, entry.model || entry)}`,
           attrs ? `（${attrs}）` : ""));
       }
     }
