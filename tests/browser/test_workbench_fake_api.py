@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine import Actor
+from engine.models import Case
 
 from .conftest import ROOT, SHOTS, login
 from .workbench_fake import FakeWorkbenchApi
@@ -250,3 +251,101 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     expect(movable).to_contain_text("已迁移")
     expect(stuck).to_contain_text("未迁移")
     assert fake_api.migrations == [("no_criminal_record", 2, [waiting_accept.id])]
+
+
+FEE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+    xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="defs_wb_fee" targetNamespace="http://tongban.example/bpmn">
+  <bpmn:process id="wb_fee" name="收费核定" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:businessRuleTask id="rule" name="核定收费">
+      <bpmn:extensionElements><spiffworkflow:calledDecisionId>wb_fee_rule</spiffworkflow:calledDecisionId></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
+    <bpmn:userTask id="confirm" name="确认收费">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="wb_fee_confirm" /></spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="rule"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="rule" targetRef="confirm"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="confirm" targetRef="end"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="diagram">
+    <bpmndi:BPMNPlane id="plane" bpmnElement="wb_fee">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="100" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="rule_di" bpmnElement="rule"><dc:Bounds x="190" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="confirm_di" bpmnElement="confirm"><dc:Bounds x="340" y="78" width="100" height="80"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="490" y="100" width="36" height="36"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="136" y="118"/><di:waypoint x="190" y="118"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="290" y="118"/><di:waypoint x="340" y="118"/></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f3_di" bpmnElement="f3"><di:waypoint x="440" y="118"/><di:waypoint x="490" y="118"/></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+FEE_DMN = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="wb_fee_definitions" name="收费规则"
+    namespace="http://tongban.example/dmn">
+  <decision id="wb_fee_rule" name="收费规则">
+    <decisionTable id="wb_fee_table" hitPolicy="FIRST">
+      <input id="in_area" label="面积"><inputExpression id="in_area_e" typeRef="number"><text>area</text></inputExpression></input>
+      <input id="in_kind" label="类别"><inputExpression id="in_kind_e" typeRef="string"><text>kind</text></inputExpression></input>
+      <output id="out_fee" label="收费" name="fee" typeRef="number" />
+      <rule id="r_small"><description>小店</description>
+        <inputEntry id="r_small_a"><text>&lt; 100</text></inputEntry><inputEntry id="r_small_k"><text>-</text></inputEntry>
+        <outputEntry id="r_small_f"><text>50</text></outputEntry></rule>
+      <rule id="r_mid"><description>中型餐饮或超市</description>
+        <inputEntry id="r_mid_a"><text>[100..500]</text></inputEntry><inputEntry id="r_mid_k"><text>"餐饮","超市"</text></inputEntry>
+        <outputEntry id="r_mid_f"><text>200</text></outputEntry></rule>
+      <rule id="r_big"><description>其他</description>
+        <inputEntry id="r_big_a"><text>-</text></inputEntry><inputEntry id="r_big_k"><text>not("餐饮")</text></inputEntry>
+        <outputEntry id="r_big_f"><text>500</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+FEE_FORM = json.dumps({"type": "default", "id": "wb_fee_confirm", "schemaVersion": 16, "components": [
+    {"type": "checkbox", "key": "confirmed", "label": "已确认收费", "id": "Field_confirmed"}]}, ensure_ascii=False)
+
+
+def fee_files(tmp_path):
+    paths = []
+    for name, text in [("wb_fee.bpmn", FEE_BPMN), ("wb_fee_rule.dmn", FEE_DMN), ("wb_fee_confirm.form", FEE_FORM)]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def test_workbench_lists_drafts_and_deploys_a_diagram_with_its_table_and_form_at_once(page, people, fake_api, tmp_path):
+    login(page, "analyst")
+    page.goto("/workbench")
+    expect(page.locator('#processes tr[data-key="food_business_license"]')).to_contain_text("食品经营许可")
+    expect(page.locator("#no-drafts")).to_be_visible()
+    page.set_input_files("#deploy input[type=file]", fee_files(tmp_path))
+    page.click("#deploy-check")
+    expect(page.locator("#deploy-result #lint-ok")).to_be_visible()
+    page.click("#deploy button[type=submit]")
+    deployed = page.locator("#deployed li")
+    expect(deployed).to_have_count(3)
+    expect(page.locator('#deployed li[data-kind="dmn"]')).to_contain_text("收费规则（wb_fee_rule） v1")
+    expect(page.locator('#processes tr[data-key="wb_fee"]')).to_contain_text("v1")
+    case = people.runtime.start("wb_fee", COMPANY, {"area": 300, "kind": "餐饮"})
+    with people.db.read() as session:
+        assert session.get(Case, case.id).data["fee"] == 200  # the table deployed with it decided
+
+    # A new process starts as a draft and opens in the modeler.
+    page.fill("#new-process input[name=key]", "wb_new")
+    page.fill("#new-process input[name=name]", "新事项")
+    page.click("#new-process button")
+    page.wait_for_url(re.compile(r"/workbench/modeler/wb_new$"))
+    wait_modeler(page, "start")
+    page.goto("/workbench")
+    expect(page.locator('#drafts tr[data-key="wb_new"]')).to_contain_text("wb_new.bpmn")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator('#drafts tr[data-key="wb_new"] button').click()
+    expect(page.locator("#no-drafts")).to_be_visible()
+    assert "wb_new" not in fake_api.drafts

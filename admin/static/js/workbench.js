@@ -5,7 +5,7 @@ import { el } from "./ui.js";
 
 export const ANALYSTS = ["admin", "analyst"];
 
-// A draft is {key, files: Map<file name, text>}; the API takes them as repeated multipart `file`.
+// A draft is {key, files: Map<file name, text or bytes>}; the API takes them as repeated multipart `file`.
 export function filesForm(files) {
   const form = new FormData();
   for (const [name, text] of files) form.append("file", new Blob([text], { type: "application/octet-stream" }), name);
