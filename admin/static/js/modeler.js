@@ -3,7 +3,7 @@
 import { api, get } from "./api.js";
 import { el, flash, requireSession, scriptData, showError, start } from "./ui.js";
 import {
-  ANALYSTS, SPIFF_MODDLE, bpmnFileOf, checkFiles, draftOrDeployed, loadDraft, markProblems, problemsOf,
+  ANALYSTS, SPIFF_MODDLE, bpmnFileOf, checkFiles, draftOrDeployed, loadDraft, lostIds, markProblems, problemsOf,
   renderProblems, saveDraft, zhTranslate,
 } from "./workbench.js";
 
@@ -51,8 +51,15 @@ async function load(which) {
   bpmnFile = bpmnFileOf(files) || bpmnFile;
   document.getElementById("source").textContent = opened.from === "draft"
     ? "草稿" : `从已部署 v${opened.version} 打开（保存后成为草稿）`;
-  const { warnings } = await modeler.importXML(files.get(bpmnFile));
-  if (warnings.length) flash(`图中有 ${warnings.length} 处无法识别的内容已忽略`, "info");
+  const source = files.get(bpmnFile);
+  const { warnings } = await modeler.importXML(source);
+  const lost = lostIds(source, (await modeler.saveXML()).xml);
+  const unresolved = warnings.filter((w) => /unresolved reference/.test(w.message)); // dropped on save
+  const box = document.getElementById("import-losses");
+  box.hidden = !lost.length && !unresolved.length;
+  box.replaceChildren(el("strong", {}, lost.length ? `编辑器无法保留此图中的 ${lost.length} 个元素，保存后会丢失：`
+    : `打开时有 ${unresolved.length} 处内容无法解析（如引用了未声明的元素），保存后这些引用会丢失。`),
+    el("ul", {}, lost.map((id) => el("li", { dataset: { lost: id } }, id))));
   modeler.get("canvas").zoom("fit-viewport", "auto");
   setChecked(null);
   renderFiles();

@@ -139,3 +139,12 @@ export const zhTranslate = {
   translate: ["value", (template, replacements = {}) =>
     (ZH[template] || template).replace(/{([^}]+)}/g, (_, key) => replacements[key] ?? `{${key}}`)],
 };
+
+// Ids in `source` that the editor's export no longer has: what saving would lose (e.g. a DI edge that
+// names no element, a reference to an undeclared element, a diagram of a process outside every pool).
+export function lostIds(source, exported) {
+  const ids = (xml) => new Set([...new DOMParser().parseFromString(xml, "application/xml").querySelectorAll("[id]")]
+    .map((n) => n.getAttribute("id")));
+  const after = ids(exported);
+  return [...ids(source)].filter((id) => !after.has(id));
+}
