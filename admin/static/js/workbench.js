@@ -132,6 +132,8 @@ const ZH = {
   "Global message reference": "消息", "Multi-instance": "多实例", "Loop cardinality": "循环次数",
   "Completion condition": "完成条件", "Signal": "信号", "Error": "错误", "Escalation": "升级",
   "Date": "日期", "Duration": "时长", "Cycle": "周期", "<none>": "<无>", "Create new ...": "新建…",
+  "Hit policy:": "命中策略：", "Hit Policy:": "命中策略：", "View DRD": "查看决策图", "When": "当", "And": "且",
+  "Then": "则", "Annotations": "说明", "Add Rule": "添加规则",
   "Process": "流程", "Lane": "泳道", "Participant": "参与者", "Links": "链接", "Template": "模板",
 };
 
