@@ -43,7 +43,7 @@ VENDOR_FILES = {
     },
 }
 VENDOR_FILES["bpmn-js"] |= {"bpmn-modeler.production.min.js", "assets/bpmn-font/css/bpmn-embedded.css"}
-VENDOR_FILES["form-js"] |= {"form-editor.umd.js", "assets/form-js-editor.css"}
+VENDOR_FILES["form-js"] |= {"form-editor.umd.js", "assets/form-js-editor.css", "assets/properties-panel.css"}
 VENDOR_FILES.update({
     "properties-panel": {"bpmn-js-properties-panel.umd.js"},  # bundles @bpmn-io/properties-panel and preact
     "properties-panel-css": {"properties-panel.css"},
