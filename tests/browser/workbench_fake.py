@@ -1,5 +1,6 @@
 """A stand-in for #13b's workbench endpoints (drafts, check, publish, trials, versions, migrations),
 installed with Playwright's ``page.route`` so the #13a pages can be driven before #13b is merged.
+The problem codes and shapes follow #13b's engine/repository/lint.py (``no_outgoing``, ``no_deadline``).
 
 Everything here follows /work/notes/contract-13.md. Publishing is real: it deploys the draft's files
 through the engine, so the published diagram is parsed and run by the real engine. The lint is a
@@ -57,9 +58,10 @@ def lint(files):
                 if tag in FLOW_NODES and node.get("id") not in outgoing:
                     problems.append(_problem("error", "no_outgoing", name, node, f"「{label}」没有出口连线：流程会停在这里"))
                 pause = node.find(f".//{{{SPIFF}}}property[@name='clock'][@value='pause']")
-                if tag == "receiveTask" and pause is not None and node.get("id") not in boundary_hosts:
-                    problems.append(_problem("error", "wait_without_deadline", name, node,
-                                             f"「{label}」是容缺/补正等待，但没有期限（边界定时）"))
+                supplement = any(w in (node.get("name") or "") for w in ("补正", "补交", "后补", "容缺"))
+                if tag == "receiveTask" and (pause is not None or supplement) and node.get("id") not in boundary_hosts:
+                    problems.append(_problem("error", "no_deadline", name, node,
+                                             f"「{label}」是容缺/补正等待，但没有期限：请加边界定时器（如 P5WD）"))
     return problems
 
 

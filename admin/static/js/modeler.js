@@ -95,6 +95,9 @@ async function currentFiles() {
 async function save() {
   const saved = await saveDraft(key, await currentFiles());
   document.getElementById("source").textContent = "草稿（已保存）";
+  const open = document.getElementById("open");
+  if (!open.querySelector('option[value="draft"]')) open.prepend(el("option", { value: "draft" }, "草稿"));
+  open.value = "draft";
   setChecked(saved.problems || []);
   flash(saved.ok ? "草稿已保存" : "草稿已保存，但检查发现错误", saved.ok ? "success" : "info");
   return saved;
