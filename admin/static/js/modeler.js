@@ -1,6 +1,7 @@
 // 流程建模: bpmn-js Modeler with the properties panel (bpmn-js-properties-panel UMD) and a 通办 panel for
 // what the engine reads under extensionElements; saves the draft, checks it on the diagram, publishes it.
 import { api, get } from "./api.js";
+import { LoopVariables } from "./loops.js";
 import { el, flash, requireSession, scriptData, showError, start } from "./ui.js";
 import {
   ANALYSTS, SPIFF_MODDLE, bpmnFileOf, checkFiles, draftOrDeployed, loadDraft, lostIds, markProblems, problemsOf,
@@ -16,6 +17,7 @@ const modeler = new window.BpmnJS({
   moddleExtensions: { spiffworkflow: SPIFF_MODDLE },
 });
 window.tongbanModeler = modeler; // for the console and the browser tests
+const loops = new LoopVariables(modeler);
 
 let files = new Map();     // the draft's files: name -> text
 let bpmnFile = `${key}.bpmn`;
@@ -52,9 +54,13 @@ async function load(which) {
   document.getElementById("source").textContent = opened.from === "draft"
     ? "草稿" : `从已部署 v${opened.version} 打开（保存后成为草稿）`;
   const source = files.get(bpmnFile);
+  const found = LoopVariables.read(source);
+  const kept = new Set(Object.values(found).flatMap((refs) => Object.values(refs)));
   const { warnings } = await modeler.importXML(source);
-  const lost = lostIds(source, (await modeler.saveXML()).xml);
-  const unresolved = warnings.filter((w) => /unresolved reference/.test(w.message)); // dropped on save
+  loops.attach(found);
+  const lost = lostIds(source, await exportXml());
+  const unresolved = warnings.filter((w) => /unresolved reference/.test(w.message) // dropped on save
+    && ![...kept].some((name) => w.message.includes(`<${name}>`)));
   const box = document.getElementById("import-losses");
   box.hidden = !lost.length && !unresolved.length;
   box.replaceChildren(el("strong", {}, lost.length ? `编辑器无法保留此图中的 ${lost.length} 个元素，保存后会丢失：`
@@ -74,7 +80,7 @@ function wire() {
   document.getElementById("check").addEventListener("click", () => check().catch(showError));
   document.getElementById("publish").addEventListener("click", () => publish().catch(showError));
   document.getElementById("export").addEventListener("click", async () => {
-    const { xml } = await modeler.saveXML({ format: true });
+    const xml = await exportXml();
     const a = el("a", { href: URL.createObjectURL(new Blob([xml], { type: "application/xml" })), download: bpmnFile });
     a.click();
     URL.revokeObjectURL(a.href);
@@ -86,9 +92,13 @@ function wire() {
   });
 }
 
+// What is saved, checked and downloaded: bpmn-js's export plus the 会签 variable names it cannot keep.
+async function exportXml() {
+  return loops.write((await modeler.saveXML({ format: true })).xml);
+}
+
 async function currentFiles() {
-  const { xml } = await modeler.saveXML({ format: true });
-  files.set(bpmnFile, xml);
+  files.set(bpmnFile, await exportXml());
   return files;
 }
 
@@ -243,6 +253,18 @@ function renderTongban() {
     rows.push(field("决策表", "calledDecisionId", decision, (v) => setBodyElement(element, "spiffworkflow:CalledDecisionId", v),
       { list: "tb-decisions", hint: "秒批：评估此 DMN 决策，输出写入办件数据" }));
     if (decision) rows.push(el("a", { href: `/workbench/dmn/${encodeURIComponent(decision)}?draft=${encodeURIComponent(key)}` }, "编辑决策表"));
+  }
+  const loop = bo.loopCharacteristics;
+  if (loop && loop.$type === "bpmn:MultiInstanceLoopCharacteristics") {
+    const ref = (label, kind, hint) => field(label, kind, loops.get(loop, kind), (v) => { loops.set(loop, kind, v); setChecked(null); }, { hint });
+    const item = (label, name, property) => field(label, name, loop.get(property)?.name || "", (v) =>
+      modeler.get("modeling").updateModdleProperties(element, loop,
+        { [property]: v ? modeler.get("moddle").create(property === "inputDataItem" ? "bpmn:DataInput" : "bpmn:DataOutput", { id: v, name: v }) : undefined }));
+    rows.push(el("p", { class: "hint" }, loop.isSequential ? "依次：名单中的人一个接一个办理" : "会签/或签：名单中每人一件，同时办理；或签请在下方“多实例”组的完成条件填 True"));
+    rows.push(ref("会签名单（列表变量）", "loopDataInputRef", "如 reviewers：办件数据中的人员列表，每人一件"));
+    rows.push(item("每人变量", "inputDataItem", "inputDataItem"));
+    rows.push(ref("意见汇总（列表变量）", "loopDataOutputRef", "如 opinions：每人的意见收集到此列表；依次办理必须填写"));
+    rows.push(item("每人意见变量", "outputDataItem", "outputDataItem"));
   }
   if (type === "bpmn:EndEvent") {
     rows.push(prop("办结结果", "outcome", { hint: "如 准予、不予许可、逾期未补正；不填时用结束事件名称" }));
