@@ -140,9 +140,16 @@ def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(p
     page.click("#trial-start")
     expect(page.locator('#trial-tasks tr[data-element="accept"]')).to_be_visible()
     expect(page.locator('#trial-canvas .djs-element[data-element-id="accept"].tb-ready')).to_have_count(1)
-    page.locator('#trial-tasks tr[data-element="accept"] textarea').fill('{"acceptance": "accept"}')
-    page.locator('#trial-tasks tr[data-element="accept"] button').click()
+    accept_row = page.locator('#trial-tasks tr[data-element="accept"]')
+    accept_row.locator("button").click()  # the accept form's required answers are missing
+    expect(page.locator("#flash")).to_contain_text("必填项")
+    accept_row.get_by_label("受理", exact=True).check()
+    accept_row.get_by_label("材料齐全").check()
+    accept_row.locator("button").click()
     expect(page.locator('#trial-tasks tr[data-element="review_market"]')).to_be_visible()
+    expect(page.locator("#trial-vars")).to_contain_text('"acceptance": "accept"')
+    expect(page.locator('#trial-tasks tr[data-element="review_health"]')).to_contain_text("从业人员健康审查意见")
+    expect(page.locator("#trial-path")).to_contain_text("并行网关")  # unnamed elements by their kind
     expect(page.locator('#trial-canvas .djs-element[data-element-id="wait_fire"].tb-ready')).to_have_count(1)
     expect(page.locator('#trial-canvas .djs-element[data-element-id="accept"].tb-done')).to_have_count(1)
     page.screenshot(path=str(SHOTS / "workbench-trial.png"), full_page=True)

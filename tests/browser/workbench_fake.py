@@ -225,8 +225,10 @@ class FakeWorkbenchApi:
                 continue
             if not finished and tag in WAITS:
                 trial["active"].append(current)
+                form = node.find(f".//{{{SPIFF}}}property[@name='formKey']")
                 trial["tasks"].append({"id": f"{trial['id']}-{len(trial['completed'])}-{current}", "element_id": current,
-                                       "name": node.get("name"), "lane": None, "form": None})
+                                       "name": node.get("name"), "lane": None,
+                                       "form": form.get("value") if form is not None else None})
                 continue
             trial["completed"].append(current)
             flows = [f for f in root.iter(_q("sequenceFlow")) if f.get("sourceRef") == current]

@@ -4,7 +4,7 @@ import { diff } from "/ui/vendor/bpmn-js-differ/index.esm.js";
 import { api, get } from "./api.js";
 import { definitionXml } from "./diagram.js";
 import { el, flash, formatTime, requireSession, scriptData, showError, start } from "./ui.js";
-import { ANALYSTS, SPIFF_MODDLE } from "./workbench.js";
+import { ANALYSTS, SPIFF_MODDLE, elementLabel } from "./workbench.js";
 
 const key = scriptData("key");
 let versions = [], lastDryRun = null;
@@ -50,15 +50,9 @@ async function show(side, version) {
 
 const ATTRS = { name: "名称", targetRef: "连线终点", sourceRef: "连线起点", conditionExpression: "条件",
   extensionElements: "通办属性", messageRef: "消息", default: "默认连线", eventDefinitions: "事件定义" };
-const TYPES = { "bpmn:SequenceFlow": "连线", "bpmn:ParallelGateway": "并行网关", "bpmn:ExclusiveGateway": "排他网关",
-  "bpmn:InclusiveGateway": "包容网关", "bpmn:StartEvent": "开始事件", "bpmn:EndEvent": "结束事件", "bpmn:Lane": "泳道",
-  "bpmn:UserTask": "用户任务", "bpmn:ReceiveTask": "接收任务", "bpmn:BoundaryEvent": "边界事件" };
 
-// An element as people read it: its name, else its kind (never its id).
 function label(viewer, id, model) {
-  const element = viewer.get("elementRegistry").get(id);
-  const bo = element?.businessObject || model;
-  return bo?.name || TYPES[bo?.$type] || "（未命名元素）";
+  return elementLabel(viewer.get("elementRegistry").get(id)?.businessObject || model);
 }
 
 const KINDS = { _added: ["tb-added", "新增"], _removed: ["tb-removed", "删除"], _changed: ["tb-changed", "修改"],

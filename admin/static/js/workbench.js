@@ -134,6 +134,15 @@ const ZH = {
   "Date": "日期", "Duration": "时长", "Cycle": "周期", "<none>": "<无>", "Create new ...": "新建…",
   "Hit policy:": "命中策略：", "Hit Policy:": "命中策略：", "View DRD": "查看决策图", "When": "当", "And": "且",
   "Then": "则", "Annotations": "说明", "Add Rule": "添加规则",
+  "User Task": "用户任务", "Receive Task": "接收任务", "Business Rule Task": "业务规则任务", "Script Task": "脚本任务",
+  "Send Task": "发送任务", "Service Task": "服务任务", "Manual Task": "人工任务", "Call Activity": "调用活动",
+  "Start Event": "开始事件", "End Event": "结束事件", "Message Start Event": "消息开始事件",
+  "Timer Start Event": "定时开始事件", "Terminate End Event": "终止结束事件", "Message End Event": "消息结束事件",
+  "Timer Boundary Event": "定时边界事件", "Message Boundary Event": "消息边界事件",
+  "Timer Intermediate Catch Event": "定时中间事件", "Message Intermediate Catch Event": "消息中间事件",
+  "Parallel Gateway": "并行网关", "Exclusive Gateway": "排他网关", "Inclusive Gateway": "包容网关",
+  "Event-based Gateway": "事件网关", "Sequence Flow": "连线", "Message Flow": "消息流", "Sub Process": "子流程",
+  "Text Annotation": "注释", "Collaboration": "协作",
   "Process": "流程", "Lane": "泳道", "Participant": "参与者", "Links": "链接", "Template": "模板",
 };
 
@@ -149,4 +158,15 @@ export function lostIds(source, exported) {
     .map((n) => n.getAttribute("id")));
   const after = ids(exported);
   return [...ids(source)].filter((id) => !after.has(id));
+}
+
+const KIND_NAMES = { "bpmn:SequenceFlow": "连线", "bpmn:ParallelGateway": "并行网关", "bpmn:ExclusiveGateway": "排他网关",
+  "bpmn:InclusiveGateway": "包容网关", "bpmn:EventBasedGateway": "事件网关", "bpmn:StartEvent": "开始事件",
+  "bpmn:EndEvent": "结束事件", "bpmn:IntermediateCatchEvent": "中间事件", "bpmn:IntermediateThrowEvent": "中间事件",
+  "bpmn:BoundaryEvent": "边界事件", "bpmn:Lane": "泳道", "bpmn:UserTask": "用户任务", "bpmn:ReceiveTask": "接收任务",
+  "bpmn:ScriptTask": "脚本任务", "bpmn:BusinessRuleTask": "业务规则任务", "bpmn:SendTask": "发送任务", "bpmn:Task": "任务" };
+
+// An element as people read it: its name, else its kind (never its id).
+export function elementLabel(bo) {
+  return bo?.name || KIND_NAMES[bo?.$type] || "（未命名元素）";
 }
