@@ -328,8 +328,16 @@ def fee_files(tmp_path):
 
 
 def test_workbench_lists_drafts_and_deploys_a_diagram_with_its_table_and_form_at_once(page, people, fake_api, tmp_path):
-    login(page, "analyst")
+    login(page, "window")  # a clerk is told, in Chinese, that the workbench is not theirs
     page.goto("/workbench")
+    expect(page.locator("#flash")).to_contain_text("工作台只对流程分析员和管理员开放")
+    page.goto("/login")
+    login(page, "analyst")  # the analyst lands on a page that loads without a refusal
+    page.wait_for_url(re.compile(r"/definitions$"))
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#definitions tbody tr").first).to_be_visible()
+    expect(page.locator("#flash")).to_be_hidden()
+    page.click("#nav a:has-text('工作台')")
     expect(page.locator('#processes tr[data-key="food_business_license"]')).to_contain_text("食品经营许可")
     expect(page.locator("#no-drafts")).to_be_visible()
     page.set_input_files("#deploy input[type=file]", fee_files(tmp_path))
