@@ -12,6 +12,7 @@ const key = scriptData("key");
 const panel = window.BpmnJSPropertiesPanel;
 const modeler = new window.BpmnJS({
   container: "#canvas",
+  keyboard: { bindTo: document }, // undo/redo, delete, select all
   propertiesPanel: { parent: "#properties" },
   additionalModules: [panel.BpmnPropertiesPanelModule, panel.BpmnPropertiesProviderModule, zhTranslate],
   moddleExtensions: { spiffworkflow: SPIFF_MODDLE },
@@ -22,6 +23,7 @@ const loops = new LoopVariables(modeler);
 let files = new Map();     // the draft's files: name -> text
 let bpmnFile = `${key}.bpmn`;
 let checked = null;        // the last check's problems, null once the diagram changed since
+let unsaved = false;       // changed since opened or saved: leaving the page asks first
 const known = { forms: [], decisions: [] };
 
 start(async () => {
@@ -68,13 +70,15 @@ async function load(which) {
     el("ul", {}, lost.map((id) => el("li", { dataset: { lost: id } }, id))));
   modeler.get("canvas").zoom("fit-viewport", "auto");
   setChecked(null);
+  unsaved = false;
   renderFiles();
   renderTongban();
 }
 
 function wire() {
   const eventBus = modeler.get("eventBus");
-  eventBus.on("commandStack.changed", () => setChecked(null));
+  eventBus.on("commandStack.changed", () => { setChecked(null); unsaved = true; });
+  window.addEventListener("beforeunload", (event) => { if (unsaved) event.preventDefault(); });
   eventBus.on(["selection.changed", "elements.changed"], renderTongban);
   document.getElementById("save").addEventListener("click", () => save().catch(showError));
   document.getElementById("check").addEventListener("click", () => check().catch(showError));
@@ -104,6 +108,7 @@ async function currentFiles() {
 
 async function save() {
   const saved = await saveDraft(key, await currentFiles());
+  unsaved = false;
   document.getElementById("source").textContent = "草稿（已保存）";
   const open = document.getElementById("open");
   if (!open.querySelector('option[value="draft"]')) open.prepend(el("option", { value: "draft" }, "草稿"));
@@ -256,7 +261,8 @@ function renderTongban() {
   }
   const loop = bo.loopCharacteristics;
   if (loop && loop.$type === "bpmn:MultiInstanceLoopCharacteristics") {
-    const ref = (label, kind, hint) => field(label, kind, loops.get(loop, kind), (v) => { loops.set(loop, kind, v); setChecked(null); }, { hint });
+    const ref = (label, kind, hint) => field(label, kind, loops.get(loop, kind),
+      (v) => { loops.set(loop, kind, v); setChecked(null); unsaved = true; }, { hint });
     const item = (label, name, property) => field(label, name, loop.get(property)?.name || "", (v) =>
       modeler.get("modeling").updateModdleProperties(element, loop,
         { [property]: v ? modeler.get("moddle").create(property === "inputDataItem" ? "bpmn:DataInput" : "bpmn:DataOutput", { id: v, name: v }) : undefined }));
