@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from engine.spiff import feel
 
 from .conftest import login
-from .workbench_fake import FakeWorkbenchApi
+from .workbench_fake import draft_sources, install
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_browser_cells_agree_with_the_engine(page, people):
 
 
 def test_analyst_tries_and_edits_the_graduate_table(page, people):
-    fake = FakeWorkbenchApi(people).install(page)
+    install(page, people)
     login(page, "analyst")
     page.goto("/workbench/dmn/graduate_settlement_rules?draft=graduate_settlement")
     expect(page.locator("#dmn .tjs-table")).to_be_visible()
@@ -77,7 +77,7 @@ def test_analyst_tries_and_edits_the_graduate_table(page, people):
     expect(rows.first).to_contain_text("转人工审查")
     page.click("#save")
     expect(page.locator("#source")).to_contain_text("已保存")
-    files = fake.drafts["graduate_settlement"]["files"]
+    files = draft_sources(page, "graduate_settlement")
     assert "graduate_settlement.bpmn" in files  # the draft starts from the deployed diagram
     (dmn_name,) = [n for n in files if n.endswith(".dmn")]
     assert "&lt;= 25" in files[dmn_name]

@@ -13,7 +13,7 @@ from lxml import etree
 from playwright.sync_api import expect
 
 from .conftest import login
-from .workbench_fake import FakeWorkbenchApi
+from .workbench_fake import call, install
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +46,13 @@ def inventory(xml):
 
 @pytest.mark.skipif(len(MODELS) != 21, reason="MIWG corpus (shared/corpus/miwg, 21 models) not beside the repo")
 def test_every_reference_model_opens_in_the_modeler_and_exports_without_loss(page, people):
-    fake = FakeWorkbenchApi(people).install(page)
+    install(page, people)
     login(page, "analyst")
     unexpected, warned = {}, {}
     for path in MODELS:
         key = "miwg_" + path.stem.replace(".", "_")
-        fake.drafts[key] = {"files": {path.name: path.read_text(encoding="utf-8", errors="replace")},
-                            "updated_at": "2026-12-01T01:00:00Z"}
+        saved = call(page, "PUT", f"/drafts/{key}", files={path.name: path.read_text(encoding="utf-8", errors="replace")})
+        assert saved["status"] == 200, (path.name, saved)
         page.goto(f"/workbench/modeler/{key}")
         expect(page.locator("#source")).to_have_text("草稿")
         page.wait_for_function("() => document.querySelectorAll('#canvas .djs-element').length > 1")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from engine import Actor
 
 from .conftest import ROOT, login
-from .workbench_fake import FakeWorkbenchApi
+from .workbench_fake import call, draft_sources, install
 
 pytestmark = pytest.mark.browser
 
@@ -31,10 +31,10 @@ def draft_with_countersign():
 
 
 def test_countersign_collection_survives_and_is_edited_in_the_tongban_panel(page, people):
-    fake = FakeWorkbenchApi(people).install(page)
-    fake.drafts["no_criminal_record"] = {"files": {"no_criminal_record.bpmn": draft_with_countersign()},
-                                         "updated_at": "2026-12-01T01:00:00Z"}
+    install(page, people)
     login(page, "analyst")
+    saved = call(page, "PUT", "/drafts/no_criminal_record", files={"no_criminal_record.bpmn": draft_with_countersign()})
+    assert saved["status"] == 200, saved
     page.goto("/workbench/modeler/no_criminal_record")
     page.wait_for_selector('#canvas .djs-element[data-element-id="review"]')
     expect(page.locator("#import-losses")).to_be_hidden()  # nothing is lost: the collection is kept
@@ -47,7 +47,7 @@ def test_countersign_collection_survives_and_is_edited_in_the_tongban_panel(page
     page.press("#tongban-props input[name=inputDataItem]", "Tab")
     page.click("#save")
     expect(page.locator("#source")).to_contain_text("已保存")
-    saved = fake.drafts["no_criminal_record"]["files"]["no_criminal_record.bpmn"]
+    saved = draft_sources(page, "no_criminal_record")["no_criminal_record.bpmn"]
     assert re.search(r"<bpmn:loopDataInputRef>police_officers</bpmn:loopDataInputRef>\s*<bpmn:inputDataItem id=\"officer\" name=\"officer\"", saved)
 
     page.click("#check")

@@ -2,8 +2,9 @@
 
 The drafts, check, trial, versions and migration endpoints are faked with Playwright's
 ``page.route`` (tests/browser/workbench_fake.py); publishing deploys through the real engine, and the
-case started afterwards runs on the real server. After #13b is merged, drop the ``fake_api`` fixture's
-``install`` and these tests drive the real endpoints unchanged.
+case started afterwards runs on the real server. After #13b is merged, set ``USE_FAKE = False`` in
+workbench_fake.py and these tests (and the DMN, form, MIWG and modeler-properties tests) drive the real
+endpoints: they read drafts back through the API, never through the stand-in.
 """
 import json
 import re
@@ -15,7 +16,7 @@ from engine import Actor
 from engine.models import Case
 
 from .conftest import ROOT, SHOTS, login
-from .workbench_fake import FakeWorkbenchApi
+from .workbench_fake import call, draft_sources, install
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ FIRE = "消防救援支队"
 def fake_api(page, people):
     people.users.add("fireman", "clerk", groups=[FIRE], password="fireman", display_name="赵消防")
     people.users.add("boss", "admin", password="boss")
-    return FakeWorkbenchApi(people).install(page)
+    return install(page, people)
 
 
 def wait_modeler(page, element="split_review"):
@@ -127,7 +128,7 @@ def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(p
     expect(page.locator(".tb-lint-badge")).to_have_count(0)
     page.click("#save")
     expect(page.locator("#source")).to_contain_text("已保存")
-    saved = fake_api.drafts["food_business_license"]["files"]["food_business_license.bpmn"]
+    saved = draft_sources(page, "food_business_license")["food_business_license.bpmn"]
     for text in ('name="clock" value="pause"', "P5WD", 'name="timeLimit" value="3"', "fire_materials",
                  f'name="{FIRE}"', 'name="outcome" value="逾期未补正"'):
         assert text in saved, text
@@ -202,20 +203,19 @@ def test_a_task_without_an_outgoing_flow_is_marked_and_cannot_be_published(page,
     page.evaluate("() => { document.getElementById('publish').disabled = false; }")
     page.click("#publish")
     expect(page.locator("#flash")).to_contain_text("不能发布")
-    assert ("POST", "/drafts/no_criminal_record/publish") not in fake_api.calls  # saved draft had errors: not sent
     versions = [d.version for d in people.repository.list(kind="bpmn", all_versions=True) if d.key == "no_criminal_record"]
     assert versions == [1]
 
 
-def second_version(engine):
-    """v2 of 无犯罪记录证明: 受理 renamed, the police review drawn anew under another id."""
+def publish_second_version(page):
+    """v2 of 无犯罪记录证明 published as the workbench does: 受理 renamed, the police review drawn anew
+    under another id."""
     source = (ROOT / "processes" / "no_criminal_record.bpmn").read_text(encoding="utf-8")
     source = re.sub(r'(["\'>])review(["\'<])', r"\1police_review\2", source)
     source = source.replace('<bpmn:userTask id="accept" name="受理">', '<bpmn:userTask id="accept" name="窗口受理">')
-    (made,) = [d for d in engine.repository.deploy([("no_criminal_record.bpmn", source.encode())], deployed_by="analyst")
-               if d.kind == "bpmn"]
-    assert made.version == 2
-    return made
+    assert call(page, "PUT", "/drafts/no_criminal_record", files={"no_criminal_record.bpmn": source})["status"] == 200
+    made = call(page, "POST", "/drafts/no_criminal_record/publish", json={"note": "公安审查改由新环节办理"})
+    assert made["status"] == 201 and made["body"]["version"] == 2, made
 
 
 def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
@@ -223,10 +223,8 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     in_review = people.runtime.start("no_criminal_record", COMPANY, {"purpose_note": "出国"})
     (task,) = people.tasks.for_case(in_review.id)
     people.tasks.complete(task.id, WINDOW, {"acceptance": "accept", "purpose": "employment"})
-    second_version(people)
-    fake_api.notes[("no_criminal_record", 2)] = "公安审查改由新环节办理"
-
     login(page, "analyst")
+    publish_second_version(page)
     page.goto("/workbench/versions/no_criminal_record")
     expect(page.locator('#versions tr[data-version="2"]')).to_contain_text("公安审查改由新环节办理")
     expect(page.locator('#versions tr[data-version="1"] td').nth(4)).to_have_text("2")
@@ -250,14 +248,24 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     expect(stuck).to_contain_text("不可以")
     expect(stuck).to_contain_text("新版本没有环节「审查并决定」")
     expect(page.locator("#mig-summary")).to_contain_text("其中 1 件可以迁到 v2")
-    assert fake_api.migrations == []
+    assert set(running_versions(people, waiting_accept.id, in_review.id)) == {1}  # a dry run moves nothing
     page.screenshot(path=str(SHOTS / "workbench-migration-dry-run.png"), full_page=True)
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#migrate")
     expect(movable).to_contain_text("已迁移")
     expect(stuck).to_contain_text("未迁移")
-    assert fake_api.migrations == [("no_criminal_record", 2, [waiting_accept.id])]
+    if fake_api:  # the stand-in answers without moving cases; the real server moves them
+        assert fake_api.migrations == [("no_criminal_record", 2, [waiting_accept.id])]
+    else:
+        assert running_versions(people, waiting_accept.id, in_review.id) == [2, 1]
+
+
+def running_versions(engine, *case_ids):
+    from engine.models import Definition
+
+    with engine.db.read() as session:
+        return [session.get(Definition, session.get(Case, c).definition_id).version for c in case_ids]
 
 
 FEE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
@@ -363,4 +371,4 @@ def test_workbench_lists_drafts_and_deploys_a_diagram_with_its_table_and_form_at
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator('#drafts tr[data-key="wb_new"] button').click()
     expect(page.locator("#no-drafts")).to_be_visible()
-    assert "wb_new" not in fake_api.drafts
+    assert call(page, "GET", "/drafts/wb_new")["status"] == 404
