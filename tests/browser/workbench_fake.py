@@ -77,8 +77,8 @@ class FakeWorkbenchApi:
         self.calls = []
 
     def install(self, page):
-        page.route(re.compile(r".*/api/v1/(drafts|trials|migrations|definitions/check|definitions/[^/]+/versions)(\b.*)?$"),
-                   self._handle)
+        endpoints = r"(drafts|trials|migrations|definitions/check|definitions/[^/]+/versions)"
+        page.route(re.compile(rf".*/api/v1/{endpoints}(\b.*)?$"), self._handle)
         return self
 
     # -------------------------------------------------------------- dispatch
@@ -167,7 +167,6 @@ class FakeWorkbenchApi:
 
         body = json.loads(request.post_data or "{}")
         key, to_version = body["process"], int(body["to_version"])
-        target = self.engine.repository  # noqa: F841 (documentation: the real server uses the repository)
         with self.engine.db.read() as session:
             to_id, to_source = session.execute(sa.select(Definition.id, Definition.source).where(
                 Definition.kind == "bpmn", Definition.key == key, Definition.version == to_version)).one()
@@ -181,7 +180,8 @@ class FakeWorkbenchApi:
             missing = [t for t in tasks if t.element_id not in target_ids]
             items.append({"case": case_id, "number": number, "from_version": version, "movable": not missing,
                           "reason": f"新版本没有环节「{missing[0].name}」" if missing else None,
-                          "tasks": [{"from": t.element_id, "from_name": t.name, "to": t.element_id if t.element_id in target_ids else None,
+                          "tasks": [{"from": t.element_id, "from_name": t.name,
+                                     "to": t.element_id if t.element_id in target_ids else None,
                                      "to_name": target_ids.get(t.element_id)} for t in tasks],
                           "moved": False})
         if not body.get("dry_run"):
@@ -194,7 +194,8 @@ class FakeWorkbenchApi:
     def start_trial(self, request, key):
         root = etree.fromstring(self.drafts[key]["files"][f"{key}.bpmn"].encode())
         trial_id = str(len(self.trials) + 1)
-        trial = {"id": trial_id, "draft": key, "finished": False, "data": json.loads(request.post_data or "{}").get("data", {}),
+        data = json.loads(request.post_data or "{}").get("data", {})
+        trial = {"id": trial_id, "draft": key, "finished": False, "data": data,
                  "completed": [], "active": [], "waiting": [], "tasks": [], "error": None}
         self.trials[trial_id] = (root, trial)
         start = next(root.iter(_q("startEvent")))
@@ -226,14 +227,14 @@ class FakeWorkbenchApi:
             if not finished and tag in WAITS:
                 trial["active"].append(current)
                 form = node.find(f".//{{{SPIFF}}}property[@name='formKey']")
-                trial["tasks"].append({"id": f"{trial['id']}-{len(trial['completed'])}-{current}", "element_id": current,
-                                       "name": node.get("name"), "lane": None,
+                trial["tasks"].append({"id": f"{trial['id']}-{len(trial['completed'])}-{current}",
+                                       "element_id": current, "name": node.get("name"), "lane": None,
                                        "form": form.get("value") if form is not None else None})
                 continue
             trial["completed"].append(current)
             flows = [f for f in root.iter(_q("sequenceFlow")) if f.get("sourceRef") == current]
-            if tag == "parallelGateway" and len([f for f in root.iter(_q("sequenceFlow")) if f.get("targetRef") == current]) > 1:
-                incoming = [f.get("sourceRef") for f in root.iter(_q("sequenceFlow")) if f.get("targetRef") == current]
+            incoming = [f.get("sourceRef") for f in root.iter(_q("sequenceFlow")) if f.get("targetRef") == current]
+            if tag == "parallelGateway" and len(incoming) > 1:
                 if not all(s in trial["completed"] for s in incoming):
                     trial["completed"].remove(current)
                     continue
