@@ -174,6 +174,8 @@ class FakeWorkbenchApi:
                 Definition, Case.definition_id == Definition.id).where(
                 Definition.key == key, Case.status == "running", Case.definition_id != to_id)).all()
         target_ids = {n.get("id"): n.get("name") for n in etree.fromstring(to_source.encode()).iter() if n.get("id")}
+        if body.get("cases"):
+            cases = [c for c in cases if c[0] in set(body["cases"])]
         items = []
         for case_id, number, version in cases:
             tasks = self.engine.tasks.for_case(case_id)

@@ -80,11 +80,14 @@ async function compare(older, newer) {
 
 async function migrate(dryRun) {
   const toVersion = Number(document.getElementById("mig-to").value);
+  const request = { process: key, to_version: toVersion, dry_run: dryRun };
   if (!dryRun) {
-    const movable = (lastDryRun?.items || []).filter((i) => i.movable).length;
-    if (!window.confirm(`把 ${movable} 件在办件迁移到 v${toVersion}？此操作会记入每件办件的留痕。`)) return;
+    // Only the cases ticked after the dry run move (all movable ones unless the analyst unticks some).
+    request.cases = [...document.querySelectorAll("#migration input[name=move]:checked")].map((box) => Number(box.value));
+    if (!request.cases.length) { flash("没有勾选要迁移的办件", "error"); return; }
+    if (!window.confirm(`把 ${request.cases.length} 件在办件迁移到 v${toVersion}？此操作会记入每件办件的留痕。`)) return;
   }
-  const result = await api("POST", "/migrations", { json: { process: key, to_version: toVersion, dry_run: dryRun } });
+  const result = await api("POST", "/migrations", { json: request });
   const items = result.items || [];
   const movable = items.filter((i) => i.movable).length;
   document.getElementById("mig-summary").textContent = dryRun
@@ -92,7 +95,9 @@ async function migrate(dryRun) {
     : `已迁移 ${items.filter((i) => i.moved).length} 件到 v${toVersion}；其余未改动。`;
   document.querySelector("#migration tbody").replaceChildren(...items.map((i) => el("tr",
     { class: i.movable ? "movable-yes" : "movable-no", dataset: { case: i.case } },
-    el("td", {}, el("a", { href: `/cases/${i.case}` }, i.number || `#${i.case}`)), el("td", {}, `v${i.from_version}`),
+    el("td", {}, dryRun && i.movable ? el("input", { type: "checkbox", name: "move", value: i.case, checked: true,
+      "aria-label": `迁移 ${i.number || i.case}` }) : "", " ", el("a", { href: `/cases/${i.case}` }, i.number || `#${i.case}`)),
+    el("td", {}, `v${i.from_version}`),
     el("td", {}, i.movable ? "可以" : "不可以"), el("td", {}, i.reason || ""),
     el("td", {}, (i.tasks || []).map((t) => el("div", {}, `${t.from_name || t.from} → ${t.to ? (t.to_name || t.to) : "（无对应环节）"}`))),
     el("td", {}, dryRun ? "" : i.moved ? "已迁移" : "未迁移"))));
