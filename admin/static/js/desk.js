@@ -79,6 +79,7 @@ async function deploy(onlyCheck) {
 // A new process starts as a draft holding one start event inside its own diagram.
 async function create(form) {
   const key = form.key.value.trim(), name = form.name.value.trim();
+  if (!/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/.test(key)) throw new Error("流程 id 须以英文字母或下划线开头，只含字母、数字、下划线和连字符");
   const escape = (text) => text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
   const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="${key}_definitions" targetNamespace="http://tongban.gov.cn/bpmn">
