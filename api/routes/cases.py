@@ -8,7 +8,8 @@ from engine.models import Definition
 
 from .. import auth, idempotency
 from ..present import case_detail, event_bodies, present_case
-from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
+from ..applicant_view import case_for_applicant, trail_for_applicant
+from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema, CaseArgs, CaseCreateSchema,
                        CaseListSchema, CaseSchema, CorrectionAnswerSchema, CorrectionOpenSchema, CorrectionSchema,
                        DefinitionSourceSchema, ErrorSchema, ExportSchema, MessageSchema, ReplaySchema, TrailArgs,
@@ -17,7 +18,7 @@ from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadS
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
 
-READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR)
+READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, APPLICANT)  # applicant: own cases, public view
 
 
 @blp.route("", methods=["POST"])
@@ -51,7 +52,10 @@ def list_cases(args):
     rows, total = (engine().runtime.query(g.actor).status(args.get("status")).process(args.get("process"))
                    .number(args.get("number")).applicant(args.get("applicant_id_number")).page(page, per_page))
     names = engine().organisation.names({c.started_by for c in rows})
-    return {"items": [present_case(c, names=names) for c in rows], "total": total, "page": page, "per_page": per_page}
+    items = [present_case(c, names=names) for c in rows]
+    if g.actor.role == APPLICANT:
+        items = [case_for_applicant(c) for c in items]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
@@ -59,8 +63,12 @@ def list_cases(args):
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_case(case_id):
-    """一个办件：状态、数据、定义版本和它的任务"""
-    return case_detail(engine(), g.actor, case_id)
+    """一个办件：状态、数据、定义版本和它的任务（申请人：本人办件的公开视图）"""
+    body = case_detail(engine(), g.actor, case_id)
+    if g.actor.role == APPLICANT:
+        started = engine().history.trail(case_id, after_seq=0, limit=1)
+        body = case_for_applicant(body, (started[0].data or {}).get("data") if started else None)
+    return body
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/trail", methods=["GET"])
@@ -72,7 +80,10 @@ def trail(args, case_id):
     """办件的全程留痕（按序号递增；after 参数可增量拉取）"""
     engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
-    return {"case_id": case_id, "events": event_bodies(engine(), events)}
+    bodies = event_bodies(engine(), events)
+    if g.actor.role == APPLICANT:
+        bodies = trail_for_applicant(bodies)
+    return {"case_id": case_id, "events": bodies}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/verify", methods=["GET"])
