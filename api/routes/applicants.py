@@ -23,8 +23,8 @@ TARGET = r"<any(process,theme):kind>/<key>"
 
 
 class RegisterSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "姓名或单位名称"})
-    id_number = fields.String(required=True, validate=validate.Length(min=1, max=32),
+    name = fields.String(required=True, validate=validate.Length(max=200), metadata={"description": "姓名或单位名称"})
+    id_number = fields.String(required=True, validate=validate.Length(max=32),
                               metadata={"description": "身份证号码（自然人）或统一社会信用代码（法人）；登录名"})
     kind = fields.String(load_default="person", validate=validate.OneOf(["person", "org"]))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
