@@ -188,3 +188,30 @@ def test_application_form_gives_the_form_and_materials(client, themed):
     assert single["form"]["id"] == "graduate_settlement_application"
     assert client.get("/api/v1/application-forms/process/no_criminal_record").get_json()["form"] is None
     assert client.get("/api/v1/application-forms/process/nope").status_code == 404
+
+
+def test_blacklist_api_lists_lifts_with_a_reason_and_audits(applicant, as_, themed):
+    from tests.test_matters import work
+
+    r = applicant.post("/api/v1/applications", json={"process": "food_business_license", "data": {"shop_name": "面馆"},
+                                                     "commitments": ["食品安全管理制度文本"]})
+    assert r.status_code == 201, r.get_json()
+    case_id = r.get_json()["cases"][0]["id"]
+    assert r.get_json()["commitments"] == ["食品安全管理制度文本"]
+    work(themed, case_id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(themed, case_id, "review_market", {"market_opinion": "fail", "commitment_true": False})
+    listed = as_("admin")("GET", "/api/v1/blacklist").get_json()["items"]
+    assert [(x["id_number"], x["case_id"]) for x in listed] == [(APPLICANT["id_number"], case_id)]
+    assert as_("window")("GET", "/api/v1/blacklist").status_code == 403
+    r = applicant.post("/api/v1/applications", json={"process": "food_business_license", "data": {},
+                                                     "commitments": ["食品安全管理制度文本"]})
+    assert r.status_code == 422 and r.get_json()["error"] == "credit_restricted"
+    assert "失信" in r.get_json()["message"]
+    path = f"/api/v1/blacklist/{APPLICANT['id_number']}/lift"
+    assert as_("auditor")("POST", path, json={"reason": "x"}).status_code == 403
+    assert as_("admin")("POST", path, json={}).status_code == 422
+    r = as_("admin")("POST", path, json={"reason": "信用修复完成"})
+    assert r.status_code == 200 and r.get_json()["lifted_by"] == "admin"
+    assert as_("admin")("POST", path, json={"reason": "again"}).status_code == 404
+    actions = [a["action"] for a in as_("auditor")("GET", "/api/v1/blacklist/audit").get_json()["items"]]
+    assert actions == ["lifted", "refused", "listed"]
