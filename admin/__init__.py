@@ -138,3 +138,31 @@ def departments():
 @blueprint.route("/staffing")
 def staffing():
     return render_template("admin/staffing.html")
+
+
+# ---- applicants (#10b): registration, own cases, online application, blacklist -----------
+
+@blueprint.route("/register")
+def register():
+    """申请人注册: public."""
+    return render_template("admin/register.html")
+
+
+@blueprint.route("/my")
+def my_cases():
+    return render_template("admin/my.html")
+
+
+@blueprint.route("/my/cases/<int:case_id>")
+def my_case(case_id):
+    return render_template("admin/my_case.html", case_id=case_id)
+
+
+@blueprint.route("/apply/<any(process,theme):kind>/<key>")
+def apply(kind, key):
+    return render_template("admin/apply.html", kind=kind, key=key)
+
+
+@blueprint.route("/blacklist")
+def blacklist():
+    return render_template("admin/blacklist.html")
