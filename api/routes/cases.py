@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import g, request, send_file
 from flask_smorest import Blueprint
 
-from engine.errors import InvalidInput
+from engine.errors import Forbidden, InvalidInput
 from engine.models import Definition
 
 from .. import auth, idempotency
@@ -121,7 +121,9 @@ def export(case_id):
 @blp.response(200, DefinitionSourceSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def diagram(case_id):
-    """办件所用流程版本的 BPMN 源文件（能看到办件的人都能看到它的流程图）"""
+    """办件所用流程版本的 BPMN 源文件（能看到办件的工作人员都能看到它的流程图；申请人看办理进度）"""
+    if g.actor.role == APPLICANT:  # lanes, scripts and rules are internal
+        raise Forbidden("申请人请查看办理进度", details={"role": APPLICANT})
     case = engine().runtime.get(case_id, g.actor)
     with engine().db.read() as session:
         return session.get(Definition, case.definition_id, options=[sa.orm.undefer(Definition.source)])
@@ -181,7 +183,11 @@ def answer_correction(body, case_id):
 def list_attachments(case_id):
     """办件的附件：名称、大小、SHA-256、上传人与时间"""
     engine().runtime.get(case_id, g.actor)
-    return {"items": engine().attachments.list(case_id)}
+    items = engine().attachments.list(case_id)
+    if g.actor.role == APPLICANT:  # who in the office uploaded a file is internal
+        items = [{**{f: getattr(a, f) for f in AttachmentSchema().fields}, "task_id": None,
+                  "uploaded_by": "申请人" if a.uploaded_by == g.actor.name else "工作人员"} for a in items]
+    return {"items": items}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/attachments", methods=["POST"])

@@ -215,3 +215,17 @@ def test_blacklist_api_lists_lifts_with_a_reason_and_audits(applicant, as_, them
     assert as_("admin")("POST", path, json={"reason": "again"}).status_code == 404
     actions = [a["action"] for a in as_("auditor")("GET", "/api/v1/blacklist/audit").get_json()["items"]]
     assert actions == ["lifted", "refused", "listed"]
+
+
+def test_applicant_tokens_work_and_internal_views_stay_closed(applicant, as_, themed):
+    mine = start_case(as_)
+    token = themed.users.issue_token(APPLICANT["id_number"])
+    r = applicant.application.test_client().get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert [c["id"] for c in r.get_json()["items"]] == [mine["id"]]
+    assert applicant.get(f"/api/v1/cases/{mine['id']}/diagram").status_code == 403
+    assert applicant.get(f"/api/v1/cases/{mine['id']}/replay").status_code == 403
+    assert applicant.get("/api/v1/blacklist").status_code == 403
+    as_("window")("POST", f"/api/v1/cases/{mine['id']}/attachments",
+                  data={"file": (io.BytesIO(b"note"), "window.txt")})
+    files = applicant.get(f"/api/v1/cases/{mine['id']}/attachments").get_json()["items"]
+    assert [(f["name"], f["uploaded_by"]) for f in files] == [("window.txt", "工作人员")]
