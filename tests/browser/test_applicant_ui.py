@@ -76,3 +76,48 @@ def test_applicant_registers_applies_online_with_a_file_and_follows_progress(the
     assert "毕业证书.pdf" in page.inner_text("#files")
     assert "无犯罪记录证明" in page.inner_text("#sibling-list")
     shot(page, "5-progress")
+
+
+def test_commitment_online_then_blacklist_lifted_by_an_admin(themes, page):
+    from tests.browser.conftest import login
+    from tests.test_matters import work
+
+    themes.users.add("admin", "admin", password="admin")
+    page.goto("/register")
+    page.fill("[name=name]", "张三")
+    page.fill("[name=id_number]", NUMBER)
+    page.fill("[name=password]", "Shenzhen-2026")
+    page.fill("[name=password2]", "Shenzhen-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/my")
+    page.goto("/apply/process/food_business_license")
+    page.wait_for_selector("#free-form:not([hidden])")
+    page.fill("#note", "老街面馆")
+    page.check("input[data-commitment='食品安全管理制度文本']")
+    assert page.locator("input[data-material='食品安全管理制度文本']").count() == 0  # committed, not uploaded
+    shot(page, "6-commitment")
+    page.click("#submit")
+    page.wait_for_url("**/my")
+    case = themes.runtime.query(themes.users.authenticate(NUMBER, "Shenzhen-2026")).first()
+    work(themes, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(themes, case.id, "review_market", {"market_opinion": "fail", "commitment_true": False})
+
+    page.goto("/apply/process/food_business_license")          # committing again is refused, in Chinese
+    page.wait_for_selector("#free-form:not([hidden])")
+    page.check("input[data-commitment='食品安全管理制度文本']")
+    page.click("#submit")
+    page.wait_for_selector("#form-errors:not([hidden])")
+    assert "失信名单" in page.inner_text("#form-errors")
+
+    page.context.clear_cookies()
+    login(page, "admin")
+    page.goto("/blacklist")
+    page.wait_for_selector("#listings tbody tr")
+    assert NUMBER in page.inner_text("#listings")
+    page.click("#listings button:has-text('解除')")
+    page.fill("#lift-form [name=reason]", "已完成信用修复")
+    page.click("#lift-form button[type=submit]")
+    page.wait_for_selector("#listings-empty:not([hidden])")
+    page.wait_for_selector("#audit tbody tr:has-text('已完成信用修复')")
+    assert "拒绝告知承诺/容缺" in page.inner_text("#audit")
+    shot(page, "7-blacklist")
