@@ -42,7 +42,9 @@ class ApplicantService:
     def submit(self, actor, target, applicant, data, uploads=(), commitments=(), within=None):
         """Starts every case of the application in one unit of work; returns (application, cases)."""
         command = SubmitApplication(actor, target, applicant, data, uploads, commitments)
-        result = self.engine.execute(command, within=within)
+        # ``within`` (an idempotency key) is bound to the first case: its application names the rest.
+        first = (lambda session, result: within(session, result[1][0])) if within else None
+        result = self.engine.execute(command, within=first)
         for thrown in command.more_thrown:  # committed: messages the new cases threw
             deliver_thrown(self.engine, *thrown)
         return result

@@ -229,3 +229,12 @@ def test_applicant_tokens_work_and_internal_views_stay_closed(applicant, as_, th
                   data={"file": (io.BytesIO(b"note"), "window.txt")})
     files = applicant.get(f"/api/v1/cases/{mine['id']}/attachments").get_json()["items"]
     assert [(f["name"], f["uploaded_by"]) for f in files] == [("window.txt", "工作人员")]
+
+
+def test_a_retried_application_with_an_idempotency_key_starts_nothing_twice(as_, themed):
+    body = {"theme": "graduate_talent", "applicant": APPLICANT, "data": GRADUATE}
+    first = as_("portal")("POST", "/api/v1/applications", json=body, headers={"Idempotency-Key": "k-1"})
+    again = as_("portal")("POST", "/api/v1/applications", json=body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
+    assert as_("admin")("GET", "/api/v1/cases").get_json()["total"] == 2
