@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import login
 from tests.conftest import ROOT
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -77,9 +78,16 @@ def test_applicant_registers_applies_online_with_a_file_and_follows_progress(the
     assert "无犯罪记录证明" in page.inner_text("#sibling-list")
     shot(page, "5-progress")
 
+    case_id = page.url.rstrip("/").split("/")[-1]                 # staff see the sibling on the case page
+    page.context.clear_cookies()
+    login(page, "auditor")
+    page.goto(f"/cases/{case_id}")
+    page.wait_for_selector("#siblings:has-text('一件事：高校毕业生落户一件事')")
+    assert "无犯罪记录证明" in page.inner_text("#siblings")
+    shot(page, "5b-staff-case-siblings")
+
 
 def test_commitment_online_then_blacklist_lifted_by_an_admin(themes, page):
-    from tests.browser.conftest import login
     from tests.test_matters import work
 
     themes.users.add("admin", "admin", password="admin")
