@@ -238,3 +238,15 @@ def test_a_retried_application_with_an_idempotency_key_starts_nothing_twice(as_,
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json() and again.headers["Idempotent-Replayed"] == "true"
     assert as_("admin")("GET", "/api/v1/cases").get_json()["total"] == 2
+
+
+def test_a_legal_person_registers_with_its_credit_code_and_applies_as_itself(app, themed):
+    client = app.test_client()
+    r = client.post("/api/v1/applicants", json={"kind": "org", "name": "福州某某餐饮有限公司",
+                                                "id_number": "91350100m000100y43", "password": PASSWORD})
+    assert r.status_code == 201 and r.get_json()["user"] == "91350100M000100Y43"
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = r.get_json()["csrf_token"]
+    r = client.post("/api/v1/applications", json={"process": "food_business_license", "data": {"shop_name": "面馆"}})
+    assert r.status_code == 201
+    case = client.get(f"/api/v1/cases/{r.get_json()['cases'][0]['id']}").get_json()
+    assert case["applicant"] == {"kind": "org", "id_number": "91350100M000100Y43", "name": "福州某某餐饮有限公司"}
