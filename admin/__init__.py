@@ -190,3 +190,30 @@ def trial(key):
 @blueprint.route("/workbench/versions/<key>")
 def versions(key):
     return render_template("admin/versions.html", key=key)
+
+# ---- applicants (#10b): registration, own cases, online application, blacklist -----------
+
+@blueprint.route("/register")
+def register():
+    """申请人注册: public."""
+    return render_template("admin/register.html")
+
+
+@blueprint.route("/my")
+def my_cases():
+    return render_template("admin/my.html")
+
+
+@blueprint.route("/my/cases/<int:case_id>")
+def my_case(case_id):
+    return render_template("admin/my_case.html", case_id=case_id)
+
+
+@blueprint.route("/apply/<any(process,theme):kind>/<key>")
+def apply(kind, key):
+    return render_template("admin/apply.html", kind=kind, key=key)
+
+
+@blueprint.route("/blacklist")
+def blacklist():
+    return render_template("admin/blacklist.html")

@@ -21,6 +21,7 @@ def cmd_init(engine, args):
     print("数据库已迁移到最新版本")
     deployed = engine.repository.deploy_paths([ROOT / "forms", ROOT / "processes"], deployed_by="init")
     _print_deployed(deployed)
+    _deploy_themes(engine, [ROOT / "processes"])
     if args.demo:
         demo = json.loads(DEMO.read_text(encoding="utf-8"))
         _add_demo_organisation(engine, demo)
@@ -96,7 +97,23 @@ def _print_lane_warnings(engine, deployed):
 def cmd_deploy(engine, args):
     deployed = engine.repository.deploy_paths(args.paths, deployed_by="cli")
     _print_deployed(deployed)
+    _deploy_themes(engine, args.paths)
     _print_lane_warnings(engine, deployed)
+
+
+def _deploy_themes(engine, paths):
+    """一件事 themes: ``themes/*.json`` under a deployed folder, or a file under a ``themes`` folder."""
+    from pathlib import Path
+
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += [path / "themes"] if (path / "themes").is_dir() else []
+            found += [path] if path.name == "themes" else []
+        elif path.parent.name == "themes" and path.suffix == ".json":
+            found.append(path)
+    for theme in engine.applicants.deploy_theme_paths(found) if found else []:
+        print(f"  一件事 {theme.key}: {theme.name}")
 
 
 def _require_schema(engine):

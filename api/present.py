@@ -65,4 +65,5 @@ def case_detail(engine, actor, case_id):
     body = present_case(case, tasks, names)
     body["correction"] = engine.runtime.correction(case.id)
     body["opinions"] = engine.tasks.opinions(case.id)
+    body["application"] = engine.applicants.siblings(case)  # #10b: the cases applied for together
     return body

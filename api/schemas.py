@@ -428,11 +428,13 @@ class CaseSchema(Schema):
     tasks = fields.List(fields.Nested(TaskBriefSchema))
     correction = fields.Nested(CorrectionSchema, allow_none=True, metadata={"description": "最近一次补正告知"})
     opinions = fields.List(fields.Nested(OpinionSchema), metadata={"description": "各环节的审批意见"})
+    application = fields.Dict(allow_none=True, metadata={
+        "description": "一同申请的办件（一件事）：{id, theme, theme_name, commitments, cases:[{id, number, process, matter, status}]}"})
 
 
 class CaseSummarySchema(CaseSchema):
     class Meta:
-        exclude = ("tasks", "data", "correction", "opinions")
+        exclude = ("tasks", "data", "correction", "opinions", "application")
 
 
 class CaseArgs(PageArgs):

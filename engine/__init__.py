@@ -65,3 +65,16 @@ class Engine:
 
     def close(self):
         self.db.dispose()
+
+
+# ---- applicants (#10b): registration, online applications, 一件事 themes, credit blacklist ----
+def _applicants(self):
+    from .applicants.service import ApplicantService
+
+    service = self.__dict__.get("_applicant_service")
+    if service is None:
+        service = self.__dict__["_applicant_service"] = ApplicantService(self)
+    return service
+
+
+Engine.applicants = property(_applicants)

@@ -420,3 +420,97 @@ class Correction(Base):
     @property
     def open(self):
         return self.answered_at is None
+
+
+# ---- applicants (#10b): identity number, applications (一件事), drafts, credit --------
+
+# An applicant's account carries the number they apply with (一证申办); staff have none.
+User.id_number = sa.Column(sa.String(32), nullable=True, unique=True, index=True)
+# The cases of one application (an 一件事 theme starts several) share its id.
+Case.application_id = sa.Column(sa.Integer, nullable=True, index=True)
+
+
+class Theme(Base):
+    """一件事: several matters behind one form (``processes/themes/<key>.json``)."""
+    __tablename__ = "theme"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[dict]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Application(Base):
+    """One submission: a single matter's case, or every case of an 一件事 theme."""
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_key: Mapped[str | None] = mapped_column(sa.String(200))
+    process_key: Mapped[str | None] = mapped_column(sa.String(200))
+    applicant_kind: Mapped[str] = mapped_column(sa.String(8))
+    applicant_id_number: Mapped[str] = mapped_column(sa.String(32), index=True)
+    applicant_name: Mapped[str] = mapped_column(sa.String(200))
+    submitted_by: Mapped[str] = mapped_column(sa.String(100))
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    commitments: Mapped[list | None]  # materials the applicant signed 告知承诺 for instead of proving
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApplicationDraft(Base):
+    """An applicant's unsent application to one matter or theme (``target`` = "process:k" | "theme:k")."""
+    __tablename__ = "application_draft"
+    __table_args__ = (sa.UniqueConstraint("owner", "target", name="uq_application_draft_owner_target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(100))
+    target: Mapped[str] = mapped_column(sa.String(210))
+    data: Mapped[dict]
+    uploads: Mapped[list]       # ids of application_upload rows
+    commitments: Mapped[list]   # material names signed 告知承诺
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApplicationUpload(Base):
+    """A material file uploaded before its case exists; becomes an attachment at submit."""
+    __tablename__ = "application_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(sa.String(100), index=True)
+    material: Mapped[str] = mapped_column(sa.String(300))
+    name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    storage_key: Mapped[str] = mapped_column(sa.String(300))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    application_id: Mapped[int | None] = mapped_column(index=True)
+
+
+class CreditBlacklist(Base):
+    """失信名单: an applicant whose 告知承诺 was found false; open until an admin lifts it."""
+    __tablename__ = "credit_blacklist"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_number: Mapped[str] = mapped_column(sa.String(32), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    reason: Mapped[str] = mapped_column(sa.String(1000))
+    case_id: Mapped[int | None]
+    listed_by: Mapped[str] = mapped_column(sa.String(100))
+    listed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lifted_by: Mapped[str | None] = mapped_column(sa.String(100))
+    lifted_at: Mapped[datetime | None]
+    lift_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+
+
+class CreditAudit(Base):
+    """One listing, lifting or refusal because of the blacklist; append-only."""
+    __tablename__ = "credit_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))  # listed | lifted | refused
+    id_number: Mapped[str] = mapped_column(sa.String(32), index=True)
+    actor: Mapped[str | None] = mapped_column(sa.String(100))
+    process_key: Mapped[str | None] = mapped_column(sa.String(200))
+    case_id: Mapped[int | None]
+    message: Mapped[str] = mapped_column(sa.String(1000))

@@ -3,12 +3,13 @@ import sqlalchemy as sa
 from flask import g, request, send_file
 from flask_smorest import Blueprint
 
-from engine.errors import InvalidInput
+from engine.errors import Forbidden, InvalidInput
 from engine.models import Definition
 
 from .. import auth, idempotency
 from ..present import case_detail, event_bodies, present_case
-from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
+from ..applicant_view import case_for_applicant, trail_for_applicant
+from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema, CaseArgs, CaseCreateSchema,
                        CaseListSchema, CaseSchema, CorrectionAnswerSchema, CorrectionOpenSchema, CorrectionSchema,
                        DefinitionSourceSchema, ErrorSchema, ExportSchema, MessageSchema, ReplaySchema, TrailArgs,
@@ -17,7 +18,7 @@ from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadS
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
 
-READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR)
+READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, APPLICANT)  # applicant: own cases, public view
 
 
 @blp.route("", methods=["POST"])
@@ -51,7 +52,10 @@ def list_cases(args):
     rows, total = (engine().runtime.query(g.actor).status(args.get("status")).process(args.get("process"))
                    .number(args.get("number")).applicant(args.get("applicant_id_number")).page(page, per_page))
     names = engine().organisation.names({c.started_by for c in rows})
-    return {"items": [present_case(c, names=names) for c in rows], "total": total, "page": page, "per_page": per_page}
+    items = [present_case(c, names=names) for c in rows]
+    if g.actor.role == APPLICANT:
+        items = [case_for_applicant(c) for c in items]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
@@ -59,8 +63,12 @@ def list_cases(args):
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_case(case_id):
-    """一个办件：状态、数据、定义版本和它的任务"""
-    return case_detail(engine(), g.actor, case_id)
+    """一个办件：状态、数据、定义版本和它的任务（申请人：本人办件的公开视图）"""
+    body = case_detail(engine(), g.actor, case_id)
+    if g.actor.role == APPLICANT:
+        started = engine().history.trail(case_id, after_seq=0, limit=1)
+        body = case_for_applicant(body, (started[0].data or {}).get("data") if started else None)
+    return body
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/trail", methods=["GET"])
@@ -72,7 +80,10 @@ def trail(args, case_id):
     """办件的全程留痕（按序号递增；after 参数可增量拉取）"""
     engine().runtime.get(case_id, g.actor)
     events = engine().history.trail(case_id, after_seq=args["after"], limit=args["limit"])
-    return {"case_id": case_id, "events": event_bodies(engine(), events)}
+    bodies = event_bodies(engine(), events)
+    if g.actor.role == APPLICANT:
+        bodies = trail_for_applicant(bodies)
+    return {"case_id": case_id, "events": bodies}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/verify", methods=["GET"])
@@ -110,7 +121,9 @@ def export(case_id):
 @blp.response(200, DefinitionSourceSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def diagram(case_id):
-    """办件所用流程版本的 BPMN 源文件（能看到办件的人都能看到它的流程图）"""
+    """办件所用流程版本的 BPMN 源文件（能看到办件的工作人员都能看到它的流程图；申请人看办理进度）"""
+    if g.actor.role == APPLICANT:  # lanes, scripts and rules are internal
+        raise Forbidden("申请人请查看办理进度", details={"role": APPLICANT})
     case = engine().runtime.get(case_id, g.actor)
     with engine().db.read() as session:
         return session.get(Definition, case.definition_id, options=[sa.orm.undefer(Definition.source)])
@@ -170,7 +183,11 @@ def answer_correction(body, case_id):
 def list_attachments(case_id):
     """办件的附件：名称、大小、SHA-256、上传人与时间"""
     engine().runtime.get(case_id, g.actor)
-    return {"items": engine().attachments.list(case_id)}
+    items = engine().attachments.list(case_id)
+    if g.actor.role == APPLICANT:  # who in the office uploaded a file is internal
+        items = [{**{f: getattr(a, f) for f in AttachmentSchema().fields}, "task_id": None,
+                  "uploaded_by": "申请人" if a.uploaded_by == g.actor.name else "工作人员"} for a in items]
+    return {"items": items}
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/attachments", methods=["POST"])

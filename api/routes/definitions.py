@@ -64,7 +64,7 @@ def definition_source(args, kind, key):
 
 
 @blp.route("/matters", methods=["GET"])
-@auth.requires(*EVERYONE)
+@auth.requires(*auth.ANYONE)  # applicants choose a matter to apply for
 @blp.response(200, MatterListSchema)
 def list_matters():
     """事项目录（办事指南要素）"""

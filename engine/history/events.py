@@ -82,3 +82,8 @@ def changes_of(before, submitted):
     """The keys a submission changed: {key: {"before": old or None, "after": new}}."""
     return {k: {"before": before.get(k), "after": v} for k, v in submitted.items()
             if not k.startswith("_") and (k not in before or before[k] != v)}
+
+# Applicants (#10b): a signed 告知承诺 at start, and a listing after a false one.
+COMMITMENT_SIGNED = "commitment_signed"
+CREDIT_LISTED = "credit_listed"
+EVENT_TYPES += (COMMITMENT_SIGNED, CREDIT_LISTED)

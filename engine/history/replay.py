@@ -33,6 +33,7 @@ DERIVED = {ev.TASK_READY, ev.TASK_CANCELLED, ev.GATEWAY_PASSED, ev.RULE_EVALUATE
 # People taking work, and the clock and cards of supervision: nothing in the workflow moves.
 NO_EFFECT = {ev.TASK_CLAIMED, ev.TASK_UNCLAIMED, ev.CLOCK_STARTED, ev.CLOCK_PAUSED, ev.CLOCK_RESUMED,
              ev.CLOCK_UNAVAILABLE, ev.CARD_CHANGED, ev.SPECIAL_PROCEDURE_STARTED, ev.SPECIAL_PROCEDURE_ENDED}
+NO_EFFECT |= {ev.COMMITMENT_SIGNED, ev.CREDIT_LISTED}  # records of the applicant's credit, no workflow input
 
 TYPE_NAMES = {
     ev.CASE_STARTED: "办件启动", ev.CASE_COMPLETED: "办结", ev.CASE_TERMINATED: "终止", ev.TASK_READY: "任务到达",
@@ -178,6 +179,8 @@ class Replay:
             self.wf = spiff.new_workflow(self.spec, self.subprocess_specs)
             start_data = {**(data.get("data") or {}), "case_number": self.case.number,
                           "applicant": data.get("applicant")}
+            if "commitments" in data:
+                start_data["commitments"] = data["commitments"]
             for task in self.wf.get_tasks(state=TaskState.READY):
                 task.data.update(start_data)
             self._step(event.actor, lambda step: step.event(ev.CASE_STARTED, data=data))

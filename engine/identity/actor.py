@@ -11,6 +11,8 @@ class Actor:
     department: str | None = None
     # Their password was chosen by somebody else (generated, reset, demo): to be replaced.
     password_change_required: bool = False
+    # An applicant's identity number (一证申办): what scopes their cases; None for staff.
+    id_number: str | None = None
 
     @property
     def is_admin(self):

@@ -33,7 +33,8 @@ def hash_token(token):
 def actor_of(user):
     return Actor(user.name, user.role, frozenset(user.group_names),
                  department=user.department.code if user.department else None,
-                 password_change_required=user.password_change_required)
+                 password_change_required=user.password_change_required,
+                 id_number=user.id_number if user.role == "applicant" else None)
 
 
 class UserService:

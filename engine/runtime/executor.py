@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 
 from engine import spiff
+from engine.applicants.credit import CreditRestricted
 from engine.commands import CaseCommand
 from engine.errors import NotFound, RunawayStep, ScriptError
 from engine.models import Case
@@ -21,6 +22,9 @@ class CommandExecutor:
         except RunawayStep as exc:
             # The unit of work is rolled back; the incident lands in a transaction of its own.
             self.engine.management.record_incident(exc, command, **where)
+            raise
+        except CreditRestricted as exc:
+            exc.record(self.engine)  # the refusal is audited although the unit of work was not kept
             raise
         # Committed: correlated messages the case threw go to the cases waiting for them.
         if getattr(command, "thrown", None):

@@ -6,7 +6,8 @@ scoped to what the asking person may see:
 - clerk: cases with a task of their groups, or one they were assigned or completed,
   or a copy of (抄送) sent to them;
 - supervisor (read-only): cases with a task in a lane whose group belongs to their
-  department or any department below it.
+  department or any department below it;
+- applicant: the cases applied for with their own identity number, whoever started them.
 """
 import sqlalchemy as sa
 
@@ -35,6 +36,8 @@ def scope(q, actor):
     if actor.role == "supervisor" and actor.department:
         overseen = HumanTask.lane.in_(subtree_groups(actor.department))
         return q.where(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, overseen)))
+    if actor.role == "applicant" and actor.id_number:
+        return q.where(Case.applicant_id_number == actor.id_number)
     raise Forbidden(f"角色 {actor.role} 无权查看办件", details={"role": actor.role})
 
 

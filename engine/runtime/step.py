@@ -30,6 +30,7 @@ from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
 from engine.supervision.hooks import outcome_of, supervise
+from engine.applicants import credit
 from engine.tasks import rules
 from engine.tasks.assignment import drawn_assignment
 
@@ -222,6 +223,8 @@ class Step(CaseContext):
     def finish(self):
         """Sync inbox rows and timer jobs, close the case if it ended, store the state."""
         wf, case = self.wf, self.case
+        if self.stores_state:  # a replay re-runs what was recorded; nothing to list or refuse
+            credit.check_step(self)
         # Tasks completed outside do_engine_steps (caught messages, boundary events) still get their event.
         for task in all_tasks(wf):
             if task.state == TaskState.COMPLETED and self.before.get(task.id) != TaskState.COMPLETED \

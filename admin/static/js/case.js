@@ -4,6 +4,7 @@ import { get, post } from "./api.js";
 import { renderData } from "./data.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
 import { bindStepper, eventName } from "./trail.js";
+import { renderSiblings } from "./siblings.js";
 import { applicantText, el, formatTime, matterNames, personText, requireSession, scriptData, showError, start,
   STATUS_NAMES, TASK_STATE_NAMES } from "./ui.js";
 
@@ -21,6 +22,7 @@ start(async () => {
   const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
   events = trail;
   renderCase(info, await matterNames());
+  renderSiblings(info, document.getElementById("case-meta"));
   renderTrail();
   setUpReplay();
   try {

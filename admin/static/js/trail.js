@@ -15,6 +15,9 @@ export const EVENT_NAMES = {
   correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
 };
 
+// Applicants (#10b): a signed 告知承诺 at start, a listing after a false one.
+Object.assign(EVENT_NAMES, { commitment_signed: "签署告知承诺", credit_listed: "列入失信名单" });
+
 export const eventName = (event) => EVENT_NAMES[event.type] || "其他操作";
 
 // The slider and buttons that step through ``count`` events; ``go(k)`` shows the state after k of them.

@@ -157,3 +157,10 @@ export function matterNames() {
     .catch(() => new Map());
   return matters;
 }
+
+// ---- applicants (#10b): their own pages, and the blacklist for admins ----
+NAV.push(
+  { href: "/my", label: "我的办件", roles: ["applicant"] },
+  { href: "/blacklist", label: "失信名单", roles: ["admin", "auditor"] },
+);
+HOME.applicant = "/my";

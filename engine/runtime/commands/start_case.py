@@ -10,12 +10,15 @@ from engine.models import Case, Matter
 from engine.repository.forms import validate_free_data
 from engine.runtime.step import RUNNING, Step, form_key_of
 
-RESERVED_KEYS = {"case_number", "applicant"}
+RESERVED_KEYS = {"case_number", "applicant", "commitments"}
 # Where an application came in: integrators bring the online entry's (一网通办), people the window's.
 ONLINE, WINDOW = "online", "window"
 
 
 class StartCase(Command):
+    # Materials the applicant signed 告知承诺 for (engine.applicants sets them, after checking).
+    commitments = ()
+
     def __init__(self, process_key, applicant, data, actor):
         if not isinstance(applicant, dict):
             raise InvalidInput("申请人信息必须是对象", details={"applicant": "应为 {kind, id_number, name}"})
@@ -32,7 +35,7 @@ class StartCase(Command):
         case = Case(definition_id=definition.id, process_key=self.process_key, status=RUNNING,
                     applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
                     applicant_name=applicant["name"], data={}, state={}, started_by=self.actor.name,
-                    channel=ONLINE if self.actor.role == "integrator" else WINDOW,
+                    channel=ONLINE if self.actor.role in ("integrator", "applicant") else WINDOW,
                     serializer_version=spiff.serializer.VERSION)
         session.add(case)
         session.flush()
@@ -40,12 +43,18 @@ class StartCase(Command):
         case.number = f"{prefix}{case.created_at:%Y%m%d}{case.id:06d}"
         wf = spiff.new_workflow(spec, subprocess_specs)
         start_data = {**data, "case_number": case.number, "applicant": applicant}
+        if self.commitments or commitment_offered(matter):  # a verification step drawn may read it
+            start_data["commitments"] = list(self.commitments)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(start_data)
         with session.no_autoflush:
             step = Step(engine, session, case, wf, self.actor)
-            step.event(history.CASE_STARTED, data={
-                "process": self.process_key, "version": definition.version, "applicant": applicant, "data": data})
+            started = {"process": self.process_key, "version": definition.version, "applicant": applicant, "data": data}
+            if "commitments" in start_data:  # replay feeds them back in
+                started["commitments"] = start_data["commitments"]
+            step.event(history.CASE_STARTED, data=started)
+            if self.commitments:
+                step.event(history.COMMITMENT_SIGNED, data={"materials": list(self.commitments)})
             step.advance()
             step.finish()
         self.thrown = step.thrown()
@@ -63,3 +72,9 @@ class StartCase(Command):
         if reserved:
             raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
         return data
+
+
+def commitment_offered(matter):
+    """Does the catalogue let some material of ``matter`` be replaced by a signed 告知承诺?"""
+    materials = (matter.guide or {}).get("materials") if matter is not None else None
+    return any(isinstance(m, dict) and m.get("commitment") is True for m in materials or [])

@@ -1,0 +1,8 @@
+"""One command per applicant-side write (see ``engine.commands``)."""
+from .lift_listing import LiftListing
+from .register import RegisterApplicant
+from .save_draft import DeleteDraft, SaveDraft
+from .submit import SubmitApplication
+from .upload import AddUpload
+
+__all__ = ["AddUpload", "DeleteDraft", "LiftListing", "RegisterApplicant", "SaveDraft", "SubmitApplication"]

@@ -1,0 +1,131 @@
+"""The issue's walk for an applicant (#10b): register, apply online for an 一件事 theme with
+an uploaded file (draft saved on the way), then find the cases and their progress in
+their own case list. Screenshots for review go to tests/browser/screenshots/ (git-ignored).
+
+At merge the lead extends the last part to #10a's public progress query page."""
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import login
+from tests.conftest import ROOT
+
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+NUMBER = "11010519491231002X"
+PDF = b"%PDF-1.4\n% diploma of Zhang San\n"
+
+
+@pytest.fixture
+def themes(people):
+    people.applicants.deploy_theme_paths([ROOT / "processes" / "themes"])
+    return people
+
+
+def shot(page, name):
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"applicant-{name}.png"), full_page=True)
+
+
+def test_applicant_registers_applies_online_with_a_file_and_follows_progress(themes, page):
+    page.goto("/register")
+    page.fill("[name=name]", "张三")
+    page.fill("[name=id_number]", "110105194912310021")   # wrong check digit: told in Chinese, nothing made
+    page.fill("[name=password]", "Shenzhen-2026")
+    page.fill("[name=password2]", "Shenzhen-2026")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#register-error:not([hidden])")
+    assert "身份证号码校验码不正确" in page.inner_text("#register-error")
+    shot(page, "1-register-error")
+    page.fill("[name=id_number]", NUMBER)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/my")
+    page.wait_for_selector("#who:has-text('张三')")
+    page.wait_for_selector("#themes li a")
+    shot(page, "2-my-empty")
+
+    page.click("text=高校毕业生落户一件事")
+    page.wait_for_url("**/apply/theme/graduate_talent")
+    page.wait_for_selector(".fjs-form")
+    page.click(".fjs-form-field-select .fjs-input-group")
+    page.click(".fjs-dropdownlist-item:has-text('本科')")
+    page.get_by_label("年龄（周岁）").fill("22")
+    page.get_by_label("毕业年份").fill("2026")
+    page.get_by_label("毕业院校").fill("深圳大学")
+    page.get_by_label("否").check()
+    page.set_input_files("input[data-material='毕业证书']",
+                         files=[{"name": "毕业证书.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.wait_for_selector("#materials li:has-text('毕业证书.pdf')")
+    page.click("#save-draft")
+    page.wait_for_selector("#draft-state:has-text('草稿已保存')")
+    page.reload()                                          # the draft is on the server, file included
+    page.wait_for_selector("#draft-state:has-text('已载入上次保存的草稿')")
+    page.wait_for_selector("#materials li:has-text('毕业证书.pdf')")
+    assert page.get_by_label("毕业院校").input_value() == "深圳大学"
+    shot(page, "3-apply-theme")
+    page.click("#submit")
+    page.wait_for_url("**/my")
+    page.wait_for_selector("#my-cases tbody tr")
+    rows = page.locator("#my-cases tbody tr")
+    assert rows.count() == 2
+    text = page.inner_text("#my-cases")
+    assert "应届毕业生接收" in text and "无犯罪记录证明" in text
+    shot(page, "4-my-cases")
+
+    page.click("#my-cases tbody tr:has-text('应届毕业生接收') a")
+    page.wait_for_selector("#steps li")
+    assert "申请已提交" in page.inner_text("#steps")
+    assert "毕业证书.pdf" in page.inner_text("#files")
+    assert "无犯罪记录证明" in page.inner_text("#sibling-list")
+    shot(page, "5-progress")
+
+    case_id = page.url.rstrip("/").split("/")[-1]                 # staff see the sibling on the case page
+    page.context.clear_cookies()
+    login(page, "auditor")
+    page.goto(f"/cases/{case_id}")
+    page.wait_for_selector("#siblings:has-text('一件事：高校毕业生落户一件事')")
+    assert "无犯罪记录证明" in page.inner_text("#siblings")
+    shot(page, "5b-staff-case-siblings")
+
+
+def test_commitment_online_then_blacklist_lifted_by_an_admin(themes, page):
+    from tests.test_matters import work
+
+    themes.users.add("admin", "admin", password="admin")
+    page.goto("/register")
+    page.fill("[name=name]", "张三")
+    page.fill("[name=id_number]", NUMBER)
+    page.fill("[name=password]", "Shenzhen-2026")
+    page.fill("[name=password2]", "Shenzhen-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/my")
+    page.goto("/apply/process/food_business_license")
+    page.wait_for_selector("#free-form:not([hidden])")
+    page.fill("#note", "老街面馆")
+    page.check("input[data-commitment='食品安全管理制度文本']")
+    assert page.locator("input[data-material='食品安全管理制度文本']").count() == 0  # committed, not uploaded
+    shot(page, "6-commitment")
+    page.click("#submit")
+    page.wait_for_url("**/my")
+    case = themes.runtime.query(themes.users.authenticate(NUMBER, "Shenzhen-2026")).first()
+    work(themes, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(themes, case.id, "review_market", {"market_opinion": "fail", "commitment_true": False})
+
+    page.goto("/apply/process/food_business_license")          # committing again is refused, in Chinese
+    page.wait_for_selector("#free-form:not([hidden])")
+    page.check("input[data-commitment='食品安全管理制度文本']")
+    page.click("#submit")
+    page.wait_for_selector("#form-errors:not([hidden])")
+    assert "失信名单" in page.inner_text("#form-errors")
+
+    page.context.clear_cookies()
+    login(page, "admin")
+    page.goto("/blacklist")
+    page.wait_for_selector("#listings tbody tr")
+    assert NUMBER in page.inner_text("#listings")
+    page.click("#listings button:has-text('解除')")
+    page.fill("#lift-form [name=reason]", "已完成信用修复")
+    page.click("#lift-form button[type=submit]")
+    page.wait_for_selector("#listings-empty:not([hidden])")
+    page.wait_for_selector("#audit tbody tr:has-text('已完成信用修复')")
+    assert "拒绝告知承诺/容缺" in page.inner_text("#audit")
+    shot(page, "7-blacklist")
