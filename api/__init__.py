@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import InvalidInput, TongbanError
 
-from . import docs, errors, store
+from . import docs, errors, masking, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
 from .schemas import ErrorSchema
 
@@ -116,6 +116,7 @@ def create_app(engine, config=None):
         return response
 
     _mount_admin(app)
+    masking.install(app)  # identity numbers: #10a
     return app
 
 
