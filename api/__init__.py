@@ -21,6 +21,7 @@ from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, masking, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
+from .routes import licences, public, ratings
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
@@ -80,6 +81,8 @@ def create_app(engine, config=None):
     for module in (session, tokens, definitions, cases, tasks, cc, webhooks, jobs, organisation, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
+    for module in (licences, public, ratings):  # public service (#10a)
+        api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
 
     @app.before_request
