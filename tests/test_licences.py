@@ -76,7 +76,7 @@ def test_revocation_needs_an_admin_and_a_reason_and_is_audited(deployed):
     with pytest.raises(InvalidInput):
         deployed.licences.revoke(licence.id, "  ", ADMIN)
     with pytest.raises(Forbidden):
-        deployed.licences.revoke(licence.id, "吊销", clerk("登记注册科"))
+        deployed.licences.revoke(licence.id, "吊销", clerk("综合受理窗口"))
     deployed.licences.revoke(licence.id, "提交虚假材料取得登记，依法撤销", ADMIN)
     with pytest.raises(Conflict):
         deployed.licences.revoke(licence.id, "再次撤销", ADMIN)

@@ -10,7 +10,7 @@ from .conftest import open_task
 OPERATOR = {"kind": "person", "id_number": "440301198503151232", "name": "陈小餐"}
 SHOP = {"business_name": "陈记肠粉店", "organisation_form": "individual", "business_scope": "小型餐饮（热食类）",
         "premises": "深圳市福田区某路1号", "capital": 10}
-REGISTRY = "登记注册科"
+REGISTRY = "市场监管局"
 
 
 @pytest.fixture
