@@ -65,6 +65,7 @@ def test_a_held_licence_is_attached_at_start_and_not_asked_for(deployed):
     assert reused["material"] == "营业执照" and reused["licence"].number == licence.number
     event = next(e for e in deployed.history.trail(food.id) if e.type == "licence_reused")
     assert event.data["materials"][0]["number"] == licence.number
+    assert deployed.history.replay(food.id).ok and deployed.history.verify(food.id).intact
     # Somebody else holds no licence: nothing attached.
     other = deployed.runtime.start("food_business_license", OTHER)
     assert deployed.licences.of_case(other.id)["reused"] == []
@@ -124,3 +125,13 @@ def test_another_operator_is_still_refused(engine):
     with pytest.raises(DefinitionInvalid) as caught:
         engine.repository.deploy([("x.bpmn", source.replace('id="issueLicence"', 'id="sendMail"').encode())], "test")
     assert "sendMail" in str(caught.value.details) or "sendMail" in caught.value.message
+
+
+def test_the_sequence_restarts_only_with_a_year_in_the_number(deployed):
+    source = ROOT.joinpath("processes", "individual_business_registration.bpmn").read_text("utf-8")
+    plain = source.replace("'GT4403{year}{seq:6}'", "'SP{seq:4}'")
+    deployed.repository.deploy([("individual_business_registration.bpmn", plain.encode())], "test")
+    numbers = [deployed.licences.of_case(register_shop(deployed).id)["issued"][0].number]
+    deployed.clock.travel(timedelta(days=400))
+    numbers.append(deployed.licences.of_case(register_shop(deployed, OTHER).id)["issued"][0].number)
+    assert numbers == ["SP0001", "SP0002"]

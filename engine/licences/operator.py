@@ -56,9 +56,11 @@ def check_drawn(operator, problem):
 
 def _number(session, pattern, licence_type, case, now):
     local = now.astimezone(CHINA_TZ)
-    seq = session.scalar(sa.select(sa.func.count()).select_from(Licence).where(
-        Licence.type == licence_type, Licence.issued_at >= datetime.combine(
-            local.date().replace(month=1, day=1), time(), CHINA_TZ))) + 1
+    # {seq} restarts every year only when the year is part of the number; else it never restarts.
+    q = sa.select(sa.func.count()).select_from(Licence).where(Licence.type == licence_type)
+    if "{year" in pattern or "{date" in pattern:
+        q = q.where(Licence.issued_at >= datetime.combine(local.date().replace(month=1, day=1), time(), CHINA_TZ))
+    seq = session.scalar(q) + 1
 
     def field(match):
         name, width = match.group(1), int(match.group(2) or 0)
