@@ -2,7 +2,7 @@
 from flask import g, request
 from flask_smorest import Blueprint
 
-from engine.errors import InvalidInput, Unauthenticated
+from engine.errors import Forbidden, InvalidInput, Unauthenticated
 
 from .. import auth
 from ..auth import ADMIN, ANALYST, AUDITOR, EVERYONE, engine
@@ -67,7 +67,7 @@ def _public():
     """Public reads: anyone may call; callers without a login spend the anonymous rate budget."""
     try:
         auth.authenticate()
-    except Unauthenticated:
+    except (Unauthenticated, Forbidden):  # no login, or one that must change its password first
         pass
 
 
