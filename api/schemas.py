@@ -914,3 +914,12 @@ class RatingListSchema(PageSchema):
     items = fields.List(fields.Nested(RatingSchema))
     by_matter = fields.List(fields.Nested(RatingSummarySchema))
     by_department = fields.List(fields.Nested(RatingSummarySchema))
+
+
+class MatterTypeSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class MatterTypeListSchema(Schema):
+    items = fields.List(fields.Nested(MatterTypeSchema))

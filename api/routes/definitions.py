@@ -3,11 +3,12 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from engine.errors import Forbidden, InvalidInput, Unauthenticated
+from engine.repository import guide
 
 from .. import auth
 from ..auth import ADMIN, ANALYST, AUDITOR, EVERYONE, engine
 from ..schemas import (DefinitionArgs, DefinitionListSchema, DefinitionSourceSchema, DeployResultSchema,
-                       ErrorSchema, MatterListSchema, MatterSchema, UploadSchema, VersionArgs)
+                       ErrorSchema, MatterListSchema, MatterSchema, MatterTypeListSchema, UploadSchema, VersionArgs)
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="流程定义（BPMN、DMN、表单）与事项目录")
@@ -86,3 +87,11 @@ def matter(code):
     """一个事项的办事指南：按实施编码、基本编码或流程键查找（公开，无需登录）"""
     _public()
     return engine().repository.matter(code)
+
+
+@blp.route("/matter-types", methods=["GET"])
+@blp.response(200, MatterTypeListSchema)
+def matter_types():
+    """事项类型表（配置数据；公开，无需登录）"""
+    _public()
+    return {"items": list(guide.type_table())}

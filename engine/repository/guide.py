@@ -61,14 +61,19 @@ MAX_LENGTH = {"process": 200, "name": 300, "department": 200, "base_code": 64, "
 
 
 @lru_cache(maxsize=4)
-def _types(path):
+def _table(path):
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return tuple(t["name"] for t in data["types"])
+    return tuple({"code": str(t["code"]), "name": t["name"]} for t in data["types"])
+
+
+def type_table():
+    """The configured 事项类型 table: ``({"code", "name"}, ...)`` in its order."""
+    return _table(os.environ.get("TONGBAN_MATTER_TYPES") or str(TYPES_FILE))
 
 
 def matter_types():
-    """The configured 事项类型 names, in their table's order."""
-    return _types(os.environ.get("TONGBAN_MATTER_TYPES") or str(TYPES_FILE))
+    """The configured 事项类型 names."""
+    return tuple(t["name"] for t in type_table())
 
 
 def _check_value(label, kind, value, limit=300):

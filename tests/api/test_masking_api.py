@@ -53,3 +53,23 @@ def test_log_lines_are_masked(as_, caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("api.test").warning("申请人 %s 的办件", FULL)
     assert MASKED in caplog.text and FULL not in caplog.text
+
+
+def test_the_applicant_sees_their_own_number_and_no_one_elses(deployed):
+    """An applicant's actor carries ``id_number`` (the applicant role's contract): theirs stays whole."""
+    from types import SimpleNamespace
+
+    from flask import g
+
+    from .conftest import make_app
+
+    app = make_app(deployed)
+    other = "440301198503151232"
+
+    @app.route("/t/applicant")
+    def as_applicant():
+        g.actor = SimpleNamespace(name="zhang", role="applicant", id_number=FULL)
+        return {"me": FULL, "other": other}
+
+    body = app.test_client().get("/t/applicant").get_json()
+    assert body == {"me": FULL, "other": "4403**********1232"}

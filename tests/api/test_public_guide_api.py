@@ -42,3 +42,8 @@ def test_guide_pages_need_no_login(client):
     for path in ("/guide", "/guide/food_business_license"):
         r = client.get(path)
         assert r.status_code == 200 and "办事指南" in r.get_data(as_text=True)
+
+
+def test_matter_types_are_public_data(client):
+    items = client.get("/api/v1/matter-types").get_json()["items"]
+    assert {"code": "01", "name": "行政许可"} in items and {"code": "20", "name": "公共服务"} in items

@@ -5,7 +5,6 @@ import pytest
 
 from engine.errors import Conflict, Forbidden, NotFound
 
-from .conftest import open_task
 
 OPERATOR = {"kind": "person", "id_number": "440301198503151232", "name": "陈小餐"}
 SHOP = {"business_name": "陈记肠粉店", "organisation_form": "individual", "business_scope": "小型餐饮（热食类）",
