@@ -217,3 +217,19 @@ def apply(kind, key):
 @blueprint.route("/blacklist")
 def blacklist():
     return render_template("admin/blacklist.html")
+
+# ---- public service pages (no login): the guide (办事指南) and the progress query (进度查询) ----
+
+@blueprint.route("/guide")
+def guide_list():
+    return render_template("admin/guide.html", code="")
+
+
+@blueprint.route("/guide/<code>")
+def guide(code):
+    return render_template("admin/guide.html", code=code)
+
+
+@blueprint.route("/progress")
+def progress():
+    return render_template("admin/progress.html")

@@ -19,10 +19,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import InvalidInput, TongbanError
 
-from . import docs, errors, store
+from . import docs, errors, masking, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
+from .routes import applicants, licences, public, ratings
 from .schemas import ErrorSchema
-from .routes import applicants
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
 UPLOAD_LIMIT = 21 * 1024 * 1024        # a deployment (the engine refuses files over 5 MiB) or an attachment
@@ -82,6 +82,9 @@ def create_app(engine, config=None):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
     api.register_blueprint(applicants.blp)  # #10b: registration, applications, themes, blacklist
+
+    for module in (licences, public, ratings):  # public service (#10a)
+        api.register_blueprint(module.blp)
     app.register_blueprint(docs.blp)
 
     @app.before_request
@@ -118,6 +121,7 @@ def create_app(engine, config=None):
         return response
 
     _mount_admin(app)
+    masking.install(app)  # identity numbers: #10a
     return app
 
 

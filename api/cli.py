@@ -11,6 +11,7 @@ from engine import Engine, Scheduler
 from engine.db import ROOT, database_url
 from engine.errors import TongbanError
 from engine.identity import ROLES
+from engine.identity.masking import install_log_masking
 from engine.identity.passwords import MIN_LENGTH as MIN_PASSWORD
 
 DEMO = ROOT / "processes" / "demo.json"
@@ -360,6 +361,7 @@ def fail(code, message, details=None):
 
 def main(argv=None):
     logging.basicConfig(level=logging.WARNING)
+    install_log_masking()  # workers and the scheduler log too: identity numbers masked (#10a)
     args = build_parser().parse_args(argv)
     engine = None
     if getattr(args, "needs_engine", True):

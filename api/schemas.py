@@ -818,3 +818,110 @@ class LaneWarningSchema(Schema):
 class PasswordChangeSchema(Schema):
     old_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+# ---- public service (#10a): e-licences, progress query, ratings ----------------------------
+
+class LicenceArgs(PageArgs):
+    holder = fields.String(validate=validate.Length(min=1, max=32))
+    type = fields.String(validate=validate.Length(min=1, max=100))
+    status = fields.String(validate=validate.OneOf(["valid", "revoked"]))
+
+
+class LicenceHolderSchema(Schema):
+    kind = fields.String(attribute="holder_kind")
+    id_number = fields.String(attribute="holder_id_number")
+    name = fields.String(attribute="holder_name")
+
+
+class LicenceSchema(Schema):
+    id = fields.Integer()
+    type = fields.String()
+    name = fields.String()
+    number = fields.String()
+    holder = fields.Function(lambda lic: LicenceHolderSchema().dump(lic))
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime(allow_none=True)
+    status = fields.String()
+    case_id = fields.Integer()
+    issued_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    revoked_by = fields.String(allow_none=True)
+    revoke_reason = fields.String(allow_none=True)
+
+
+class LicenceListSchema(PageSchema):
+    items = fields.List(fields.Nested(LicenceSchema))
+
+
+class RevokeSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ReusedLicenceSchema(Schema):
+    material = fields.String()
+    licence = fields.Nested(LicenceSchema)
+
+
+class CaseLicencesSchema(Schema):
+    issued = fields.List(fields.Nested(LicenceSchema))
+    reused = fields.List(fields.Nested(ReusedLicenceSchema))
+
+
+class ProgressArgs(Schema):
+    number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class ProgressSchema(Schema):
+    number = fields.String()
+    matter = fields.String()
+    stage = fields.String()
+    status = fields.String()
+    received_at = fields.DateTime(allow_none=True)
+    deadline = fields.DateTime(allow_none=True)
+    result = fields.String(allow_none=True)
+
+
+class RatingCreateSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    comment = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class RatingSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    process_key = fields.String()
+    department = fields.String()
+    score = fields.Integer()
+    comment = fields.String()
+    at = fields.DateTime()
+
+
+class RatingArgs(PageArgs):
+    process = fields.String(validate=validate.Length(min=1, max=200))
+    department = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class RatingSummarySchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    count = fields.Integer()
+    average = fields.Float(allow_none=True)
+    good = fields.Integer()
+    bad = fields.Integer()
+
+
+class RatingListSchema(PageSchema):
+    items = fields.List(fields.Nested(RatingSchema))
+    by_matter = fields.List(fields.Nested(RatingSummarySchema))
+    by_department = fields.List(fields.Nested(RatingSummarySchema))
+
+
+class MatterTypeSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class MatterTypeListSchema(Schema):
+    items = fields.List(fields.Nested(MatterTypeSchema))

@@ -26,6 +26,9 @@ from .history import HistoryService
 from .identity import SYSTEM, Actor
 from .identity.service import OrganisationService
 from .identity.users import UserService
+from .licences.service import LicenceService
+from .public.service import PublicService
+from .ratings.service import RatingService
 from .management.jobs import ManagementService
 from .management.scheduler import Scheduler
 from .repository.service import RepositoryService
@@ -52,6 +55,9 @@ class Engine:
         self.webhooks = WebhookService(self)
         self.supervision = SupervisionService(self)
         self.attachments = AttachmentService(self)
+        self.licences = LicenceService(self)  # 电子证照库 (#10a)
+        self.ratings = RatingService(self)    # 好差评 (#10a)
+        self.public = PublicService(self)     # 进度查询 (#10a)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

@@ -514,3 +514,52 @@ class CreditAudit(Base):
     process_key: Mapped[str | None] = mapped_column(sa.String(200))
     case_id: Mapped[int | None]
     message: Mapped[str] = mapped_column(sa.String(1000))
+
+# ---- public service (#10a): e-licences (电子证照), their reuse as materials, ratings (好差评) ----
+
+class Licence(Base):
+    """An e-licence a case issued (电子证照库); reusable as a material while valid."""
+    __tablename__ = "licence"
+    __table_args__ = (sa.Index("ix_licence_holder_type", "holder_id_number", "type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(300))
+    number: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    holder_kind: Mapped[str] = mapped_column(sa.String(8))
+    holder_id_number: Mapped[str] = mapped_column(sa.String(32))
+    holder_name: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime | None]  # None: 长期有效
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    element_id: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(16), default="valid")  # valid|revoked
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(sa.String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+
+
+class CaseLicence(Base):
+    """A material a case did not ask for because the applicant holds a valid e-licence for it."""
+    __tablename__ = "case_licence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), index=True)
+    licence_id: Mapped[int] = mapped_column(sa.ForeignKey("licence.id"), index=True)
+    material: Mapped[str] = mapped_column(sa.String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rating(Base):
+    """好差评: the applicant's rating of a completed case, one per case."""
+    __tablename__ = "rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("case.id"), unique=True)
+    process_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    department: Mapped[str] = mapped_column(sa.String(200), default="", index=True)
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(sa.String(1000), default="")
+    rated_by: Mapped[str] = mapped_column(sa.String(100))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,8 +23,8 @@ def test_init_deploy_users_and_tokens(engine, database_url):
     out = tongban(database_url, "init", "--demo").stdout
     assert "no_criminal_record v1" in out and "food_business_license v1" in out
     assert "window" in out
-    assert engine.runtime.count() == out.count("演示办件") == 6
-    assert engine.runtime.count("completed") == 1          # the 秒批 one
+    assert engine.runtime.count() == out.count("演示办件") == 9
+    assert engine.runtime.count("completed") == 2          # the 秒批 one, the 个体工商户 that issued a 营业执照
     inbox, _ = engine.tasks.inbox(engine.users.authenticate("window", "window"))
     assert inbox                                            # the front window has work
     again = tongban(database_url, "init").stdout

@@ -124,7 +124,8 @@ def valid_id_numbers(draw):
 
 @st.composite
 def valid_usccs(draw):
-    head = draw(st.text(USCC_ALPHABET, min_size=8, max_size=8))
+    # registration department and category, then the six-digit region code (行政区划码)
+    head = draw(st.text(USCC_ALPHABET, min_size=2, max_size=2)) + draw(st.text("0123456789", min_size=6, max_size=6))
     org_body = draw(st.text(USCC_ALPHABET, min_size=8, max_size=8))
     first17 = head + org_body + org_check_char(org_body)
     return first17 + uscc_check_char(first17)

@@ -2,12 +2,13 @@
 from flask import g, request
 from flask_smorest import Blueprint
 
-from engine.errors import InvalidInput
+from engine.errors import Forbidden, InvalidInput, Unauthenticated
+from engine.repository import guide
 
 from .. import auth
 from ..auth import ADMIN, ANALYST, AUDITOR, EVERYONE, engine
 from ..schemas import (DefinitionArgs, DefinitionListSchema, DefinitionSourceSchema, DeployResultSchema,
-                       ErrorSchema, MatterListSchema, UploadSchema, VersionArgs)
+                       ErrorSchema, MatterListSchema, MatterSchema, MatterTypeListSchema, UploadSchema, VersionArgs)
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="流程定义（BPMN、DMN、表单）与事项目录")
@@ -63,9 +64,34 @@ def definition_source(args, kind, key):
         return d
 
 
+def _public():
+    """Public reads: anyone may call; callers without a login spend the anonymous rate budget."""
+    try:
+        auth.authenticate()
+    except (Unauthenticated, Forbidden):  # no login, or one that must change its password first
+        pass
+
+
 @blp.route("/matters", methods=["GET"])
-@auth.requires(*auth.ANYONE)  # applicants choose a matter to apply for
 @blp.response(200, MatterListSchema)
 def list_matters():
-    """事项目录（办事指南要素）"""
+    """事项目录与办事指南（公开，无需登录）"""
+    _public()
     return {"items": engine().repository.matters()}
+
+
+@blp.route("/matters/<code>", methods=["GET"])
+@blp.response(200, MatterSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def matter(code):
+    """一个事项的办事指南：按实施编码、基本编码或流程键查找（公开，无需登录）"""
+    _public()
+    return engine().repository.matter(code)
+
+
+@blp.route("/matter-types", methods=["GET"])
+@blp.response(200, MatterTypeListSchema)
+def matter_types():
+    """事项类型表（配置数据；公开，无需登录）"""
+    _public()
+    return {"items": list(guide.type_table())}

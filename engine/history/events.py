@@ -58,6 +58,12 @@ EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_C
                TASK_RETURNED, TASK_TRANSFERRED, TASK_DELEGATED, TASK_DELEGATION_RESOLVED, TASK_SIGNED,
                TASK_UNSIGNED, TASK_CC, TASK_WITHDRAWN, TASK_URGED, CORRECTION_OPENED, CORRECTION_ANSWERED,
                ATTACHMENT_ADDED)
+# Public service (#10a): e-licences issued by a diagram, revoked, reused at start; 好差评.
+LICENCE_ISSUED = "licence_issued"
+LICENCE_REVOKED = "licence_revoked"
+LICENCE_REUSED = "licence_reused"
+CASE_RATED = "case_rated"
+EVENT_TYPES += (LICENCE_ISSUED, LICENCE_REVOKED, LICENCE_REUSED, CASE_RATED)
 
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):

@@ -35,12 +35,17 @@ NO_EFFECT = {ev.TASK_CLAIMED, ev.TASK_UNCLAIMED, ev.CLOCK_STARTED, ev.CLOCK_PAUS
              ev.CLOCK_UNAVAILABLE, ev.CARD_CHANGED, ev.SPECIAL_PROCEDURE_STARTED, ev.SPECIAL_PROCEDURE_ENDED}
 NO_EFFECT |= {ev.COMMITMENT_SIGNED, ev.CREDIT_LISTED}  # records of the applicant's credit, no workflow input
 
+# E-licences (#10a): issuing is derived from the path; revocation, reuse at start and ratings move nothing.
+DERIVED |= {ev.LICENCE_ISSUED}
+NO_EFFECT |= {ev.LICENCE_REVOKED, ev.LICENCE_REUSED, ev.CASE_RATED}
+
 TYPE_NAMES = {
     ev.CASE_STARTED: "办件启动", ev.CASE_COMPLETED: "办结", ev.CASE_TERMINATED: "终止", ev.TASK_READY: "任务到达",
     ev.TASK_COMPLETED: "办理完成", ev.TASK_CANCELLED: "任务取消", ev.MESSAGE_RECEIVED: "收到消息",
     ev.TIMER_FIRED: "定时触发", ev.GATEWAY_PASSED: "经过网关", ev.RULE_EVALUATED: "规则判定",
     ev.SCRIPT_RUN: "执行脚本", ev.EVENT_REACHED: "到达事件",
 }
+TYPE_NAMES[ev.LICENCE_ISSUED] = "签发电子证照"
 
 
 class Diverged(Exception):

@@ -98,6 +98,8 @@ def check_uscc(value):
         return "统一社会信用代码长度应为18位"
     if any(c not in USCC_VALUES for c in value):
         return "统一社会信用代码含有不允许的字符（不使用I、O、Z、S、V）"
+    if not value[2:8].isdigit():  # found by testing against python-stdnum: positions 3-8 are a region code
+        return "统一社会信用代码第3至8位应为行政区划码（数字）"
     if uscc_check_char(value[:17]) != value[17]:
         return "统一社会信用代码校验码不正确"
     if org_check_char(value[8:16]) != value[16]:

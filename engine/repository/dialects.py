@@ -26,6 +26,7 @@ import re
 from lxml import etree
 
 from engine.errors import DefinitionInvalid
+from engine.licences import operator as licence_operator
 from engine.spiff import feel, juel
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -142,6 +143,9 @@ def _refuse_unrunnable(root, problems):
                 problems.add(node, f"使用 {_vendor_attr(node, 'type')} 类型的服务任务，通办不提供", INSTEAD_OF_JAVA)
             if tag == "serviceTask" and not _vendor_attr(node, "type"):
                 operator = node.find(f".//{{{SPIFF_NS}}}serviceTaskOperator")
+                if operator is not None and operator.get("id") == licence_operator.OPERATOR:
+                    licence_operator.check_drawn(operator, lambda text, hint, n=node: problems.add(n, text, hint))
+                    continue
                 other = _vendor_children(node, "connector") + [  # reported on their own
                     c for c in node.iter() if isinstance(c.tag, str) and etree.QName(c).localname == "taskDefinition"]
                 if operator is not None or not (other or any(_vendor_attr(node, a) for a in _JAVA_ATTRS)):

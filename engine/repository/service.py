@@ -24,7 +24,7 @@ from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, Matter
 from engine.spiff import scripting, timers
 
-from . import dialects, xmlsafe
+from . import dialects, guide, xmlsafe
 from .forms import Form
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -361,23 +361,13 @@ class RepositoryService:
 
     @staticmethod
     def _check_matter(entry, filename):
-        problems = {}
-        for key, limit in (("process", MAX_ID), ("name", MAX_NAME), ("department", 200),
-                           ("base_code", 64), ("implementation_code", 64)):
-            value = entry.get(key)
-            if value is None and key not in ("process", "name"):
-                continue
-            if not isinstance(value, str) or len(value) > limit:
-                problems[key] = f"应为不超过 {limit} 个字符的文本"
-        for key in ("legal_limit_days", "promised_limit_days"):
-            value = entry.get(key)
-            if value is not None and (type(value) is not int or not 0 <= value <= 10_000):
-                problems[key] = "应为 0–10000 的整数"
+        problems = guide.problems(entry)
         problem = scripting.data_problem(entry)
         if problem:
             problems["file"] = problem
         if problems:
-            raise DefinitionInvalid("事项目录内容不合法", details={"file": filename, **problems})
+            first = next(iter(problems.values()))
+            raise DefinitionInvalid(f"事项目录内容不合法：{first}", details={"file": filename, **problems})
 
     # ---- look-ups ---------------------------------------------------------
 
@@ -438,6 +428,21 @@ class RepositoryService:
     def matters(self):
         with self.engine.db.read() as session:
             return session.scalars(sa.select(Matter).order_by(Matter.process_key)).all()
+
+    def matter(self, code):
+        """One catalogue entry by its implementation code, base code or process key (一码管理)."""
+        if not isinstance(code, str) or not code or len(code) > 200:
+            raise NotFound("未找到该事项", details={"code": "未找到"})
+        with self.engine.db.read() as session:
+            found = session.scalars(sa.select(Matter).where(sa.or_(
+                Matter.implementation_code == code, Matter.base_code == code, Matter.process_key == code))
+                .order_by(Matter.process_key)).all()
+        # An implementation code names one matter; a base code may be implemented by several units.
+        best = next((m for m in found if m.implementation_code == code), None) or next(
+            (m for m in found if m.process_key == code), None) or (found[0] if found else None)
+        if best is None:
+            raise NotFound("未找到该事项", details={"code": code})
+        return best
 
     def specs(self, session, definition_id):
         """Spec objects of a BPMN version, restored once per engine (versions never change)."""

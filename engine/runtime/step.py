@@ -5,6 +5,7 @@ move it, records what happened in the trail, syncs the inbox rows and timer
 jobs derived from the workflow, and stores the state. Commands do their part
 (complete a task, deliver a message) on the step before it advances.
 """
+import functools
 import os
 import time
 from datetime import datetime
@@ -26,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import history, spiff
 from engine.errors import RunawayStep, ScriptError, TongbanError
+from engine.licences import operator as licence_operator
 from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
@@ -146,6 +148,8 @@ class Step(CaseContext):
         self.running = None  # the engine task being run: named when it fails
         self.outgoing = []   # correlated messages thrown, delivered after commit
         self.assign_on_ready = {}  # spiff task id -> who gets its new inbox row (撤回)
+        # Drawn service tasks (issueLicence) run against this step's unit of work.
+        wf.script_engine.call_service = functools.partial(licence_operator.call_service, self)
 
     def thrown(self):
         """(sender, messages) to deliver after commit, or None (engine.runtime.commands.deliver_message)."""

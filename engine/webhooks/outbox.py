@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from engine.identity.masking import mask_data
 from engine.models import WebhookDelivery, WebhookSubscription
 
 from . import targets
@@ -64,6 +65,7 @@ def enqueue(session, case, event):
         "task_id": event.task_id, "element_id": event.element_id, "data": event.data,
         "case": {"id": case.id, "number": case.number, "process": case.process_key, "status": case.status},
     }
+    payload = mask_data(payload)  # subscribers are systems, not the applicant: numbers go out masked
     for sub in wanted:
         session.add(WebhookDelivery(subscription_id=sub.id, case_id=case.id, event_seq=event.seq,
                                     event_type=event.type, payload=payload, status=PENDING,

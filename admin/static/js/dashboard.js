@@ -62,7 +62,7 @@ async function load() {
     el("td", {}, cardBadge(o.card)), el("td", {}, formatTime(o.promised_due)), el("td", {}, formatTime(o.legal_due)))));
   document.getElementById("overdue-empty").hidden = overdue.length > 0;
   document.getElementById("ratings").textContent = (figures.ratings || []).length
-    ? figures.ratings.map((r) => `${r.label}：${r.count}`).join("，") : "暂无好差评数据";
+    ? figures.ratings.map((r) => `${r.label}：${r.count} 条，平均 ${r.average} 分`).join("；") : "暂无好差评数据";
 }
 
 function draw(id, option) {

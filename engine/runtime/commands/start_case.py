@@ -6,6 +6,7 @@ from engine import history, spiff
 from engine.commands import Command
 from engine.errors import InvalidInput
 from engine.identity.numbers import normalize_applicant
+from engine.licences.reuse import attach_held_licences
 from engine.models import Case, Matter
 from engine.repository.forms import validate_free_data
 from engine.runtime.step import RUNNING, Step, form_key_of
@@ -55,6 +56,7 @@ class StartCase(Command):
             step.event(history.CASE_STARTED, data=started)
             if self.commitments:
                 step.event(history.COMMITMENT_SIGNED, data={"materials": list(self.commitments)})
+            attach_held_licences(step, matter)  # materials an e-licence replaces are not asked for (#10a)
             step.advance()
             step.finish()
         self.thrown = step.thrown()

@@ -1,0 +1,1 @@
+"""Writes on the e-licence library, one command per file."""

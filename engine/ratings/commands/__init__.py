@@ -1,0 +1,1 @@
+"""Writes on ratings, one command per file."""
