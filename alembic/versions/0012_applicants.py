@@ -2,14 +2,14 @@
 uploads made before a case exists, and the credit blacklist (告知承诺 / 一处失信、处处受限).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
