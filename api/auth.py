@@ -147,6 +147,7 @@ def log_in(name, password):
     session.permanent = True
     session["sid"] = engine().users.open_session(actor.name)
     session["csrf"] = secrets.token_urlsafe(32)
+    g.actor = actor  # the answer is now for them: an applicant sees their own number unmasked
     return who(actor, "session")
 
 

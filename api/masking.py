@@ -11,7 +11,9 @@ UNMASKED_ROLES = {"auditor"}
 TEXT_TYPES = {"application/json", "text/csv", "text/html", "text/plain"}
 # The trail export is evidence that verifies itself against its hash chain (admins and auditors only):
 # masked, it would no longer prove anything.
-EXEMPT_ENDPOINTS = {"cases.export"}
+# The credit blacklist (admins and auditors only) is a register of named people: whoever lifts
+# a listing must see exactly whom it names.
+EXEMPT_ENDPOINTS = {"cases.export", "applicants.blacklist", "applicants.lift", "applicants.credit_audit"}
 
 
 def install(app):

@@ -1,7 +1,7 @@
 """Engine core: definitions, cases, inbox, trail, jobs, users and tokens.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21
 """
 from alembic import op
