@@ -811,8 +811,27 @@ class LaneWarningSchema(Schema):
     process = fields.String()
     lane = fields.String()
     message = fields.String()
+    # lint warnings (#13) carry a problem's fields
+    severity, code, file = fields.String(), fields.String(), fields.String()
+    element_id, element_name = fields.String(allow_none=True), fields.String(allow_none=True)
 
 
 class PasswordChangeSchema(Schema):
     old_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+# ---- analyst workbench (#13b): lint, drafts, trials, versions, migration
+
+class ProblemSchema(Schema):
+    severity = fields.String(metadata={"enum": ["error", "warning"]})
+    code = fields.String()
+    file = fields.String()
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class LintResultSchema(Schema):
+    ok = fields.Boolean()
+    problems = fields.List(fields.Nested(ProblemSchema))

@@ -24,7 +24,7 @@ from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, Matter
 from engine.spiff import scripting, timers
 
-from . import dialects, xmlsafe
+from . import dialects, lint, xmlsafe
 from .forms import Form
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -207,8 +207,13 @@ class RepositoryService:
 
     # ---- deployment -------------------------------------------------------
 
-    def deploy(self, files, deployed_by=None):
+    def deploy(self, files, deployed_by=None, note=None):
         """Deploy files given as ``[(filename, bytes or str), …]`` in one unit of work."""
+        return self.deploy_checked(files, deployed_by, note)[0]
+
+    def deploy_checked(self, files, deployed_by=None, note=None):
+        """Deploy and lint: ``(deployed, problems)``; lint errors roll the deployment back
+        (``LintFailed``), warnings are returned. ``note`` (a change note) goes on new BPMN versions."""
         if not files:
             raise DefinitionInvalid("没有要部署的文件")
         sources = []
@@ -217,9 +222,32 @@ class RepositoryService:
                 raise DefinitionInvalid("文件过大", details={"file": filename, "max_bytes": MAX_FILE_BYTES})
             sources.append(_Source(filename, _text(data), kind_of(filename)))
         with self.engine.db.write() as session:  # a racing deployment of the same key gets Conflict
-            return self._deploy(session, sources, deployed_by)
+            deployed = self._deploy(session, sources, deployed_by)
+            # After the parse, so what deployment always refused keeps its own error; before the commit.
+            problems = lint.lint(files, fetch=self._fetcher(session), parse=False)
+            lint.raise_if_errors(problems)
+            if note:
+                for d in deployed:
+                    if d.kind == "bpmn" and d.created:
+                        self.get(session, "bpmn", d.key, d.version).note = note
+            return deployed, problems
 
-    def deploy_paths(self, paths, deployed_by=None):
+    def check(self, files):
+        """Lint an upload against what is deployed, without deploying: the problem list."""
+        if not files:
+            raise DefinitionInvalid("没有要检查的文件")
+        with self.engine.db.read() as session:
+            return lint.lint(files, fetch=self._fetcher(session))
+
+    def _fetcher(self, session):
+        def fetch(kind, key):
+            d = self._latest(session, kind, key)
+            return d.source if d is not None else None
+        return fetch
+
+    @staticmethod
+    def read_paths(paths):
+        """``[(filename, bytes)]`` of the given files and of the deployable files in given folders."""
         files = []
         for path in paths:
             path = Path(path)
@@ -232,7 +260,10 @@ class RepositoryService:
                         continue
                     raise
                 files.append((child.name, child.read_bytes()))
-        return self.deploy(files, deployed_by)
+        return files
+
+    def deploy_paths(self, paths, deployed_by=None):
+        return self.deploy(self.read_paths(paths), deployed_by)
 
     def _deploy(self, session, sources, deployed_by):
         results = []
