@@ -14,10 +14,13 @@ data into script globals), so keys are whitelisted: a form accepts only its
 own field keys, and no key may start with "_", be a Python keyword or shadow
 a builtin such as ``len``.
 
-What the server cannot do: evaluate FEEL. A field with a ``conditional.hide``
-expression may therefore be left out even when required (form-js does not
-submit hidden fields); options from ``valuesKey``/``valuesExpression`` are not
-checked against a list.
+Conditions are evaluated as form-js does (engine.spiff.feel, three-valued
+like feelin): a field or container whose ``conditional.hide`` is true for the
+submitted data (untouched fields at their default) is hidden — not validated,
+and stripped from the data if sent, as form-js leaves it out; a shown field is
+checked, required or not. A condition the server cannot evaluate is refused
+when the form is deployed, so the browser and the server never disagree.
+Options from ``valuesKey``/``valuesExpression`` are not checked against a list.
 """
 import datetime
 import decimal
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from engine.errors import DefinitionInvalid, FormInvalid
 from engine.identity.numbers import CHINA_TZ, check_id_number, check_uscc
+from engine.spiff import feel
 
 # Where an error is about the data as a whole rather than one field.
 ROOT = "$"
@@ -112,19 +116,13 @@ class Input:
         self.rules = rules
         self.required = rules.get("required") is True
         self.disabled = spec.get("disabled") is True
-        self.conditional = _hideable(spec)
+        self.hide = None  # the parsed conditional.hide, set by the reader
         self.options = None  # None: any value (options come from data)
         self.pattern = None
         self.format = None
         self.subtype = spec.get("subtype", "date")
         self.increment = None
         self.default = spec.get("defaultValue", _MISSING)
-
-
-def _hideable(spec):
-    # Hidden by a FEEL condition we cannot evaluate: may be absent.
-    conditional = spec.get("conditional")
-    return isinstance(conditional, dict) and bool(conditional.get("hide"))
 
 
 class Container:
@@ -135,7 +133,7 @@ class Container:
         self.path = path
         self.label = _label(spec) if path else None
         self.children = children
-        self.conditional = _hideable(spec)
+        self.hide = None
 
 
 def _label(spec):
@@ -218,7 +216,9 @@ class Form:
         errors = {}
         if not isinstance(data, dict):
             raise FormInvalid("表单数据应为 JSON 对象", details={ROOT: "应为 JSON 对象"})
-        cleaned = _validate_scope(self.nodes, data, "", errors)
+        # Conditions read the whole form's data as the browser holds it: untouched fields at their default.
+        context = _with_defaults(self.nodes, data)
+        cleaned = _validate_scope(self.nodes, data, "", errors, context)
         if not errors and _json_size(cleaned) > MAX_DATA_BYTES:
             errors[ROOT] = f"数据过大（上限 {MAX_DATA_BYTES // 1024} KiB）"
         if errors:
@@ -278,6 +278,22 @@ class _DefinitionReader:
             self.problem(where, f"字段名“{key}”重复")
         taken.add(key)
 
+    def read_condition(self, node, spec, where):
+        conditional = spec.get("conditional")
+        if conditional is None:
+            return node
+        hide = conditional.get("hide") if isinstance(conditional, dict) else conditional
+        if hide in (None, ""):
+            return node
+        if not isinstance(hide, str) or not hide.strip().startswith("="):
+            self.problem(where, "conditional.hide 应为以 = 开头的 FEEL 表达式")
+            return node
+        try:
+            node.hide = feel.parse_condition(hide)
+        except feel.FeelError as error:
+            self.problem(where, f"显示条件 {hide!r} 服务器无法计算（{error}）；请用比较、and/or/not 和字段名书写")
+        return node
+
     def read_container(self, spec, where, taken, depth):
         children = spec.get("components", [])
         if not isinstance(children, list):
@@ -288,13 +304,15 @@ class _DefinitionReader:
             self.problem(where, "动态列表缺少 path")
             return None
         if path is None:  # a plain group: its fields belong to the outer object
-            return Container(spec, None, self.read_scope(children, where + ".components", taken, depth + 1))
+            return self.read_condition(
+                Container(spec, None, self.read_scope(children, where + ".components", taken, depth + 1)), spec, where)
         reason = name_problem(path)
         if reason:
             self.problem(where, f"path“{path}”不可用：{reason}")
             return None
         self.claim(path, where, taken)
-        return Container(spec, path, self.read_scope(children, where + ".components", set(), depth + 1))
+        return self.read_condition(
+            Container(spec, path, self.read_scope(children, where + ".components", set(), depth + 1)), spec, where)
 
     def read_input(self, spec, where):
         key = spec.get("key")
@@ -302,7 +320,7 @@ class _DefinitionReader:
         if reason:
             self.problem(where, f"字段名“{key}”不可用：{reason}")
             return None
-        node = Input(spec)
+        node = self.read_condition(Input(spec), spec, where)
         rules = spec.get("validate") or {}
         if not isinstance(rules, dict):
             self.problem(where, "validate 应为 JSON 对象")
@@ -374,11 +392,33 @@ class _DefinitionReader:
 # --- checking data against the model ----------------------------------------
 
 
-def _validate_scope(nodes, data, prefix, errors):
+def _with_defaults(nodes, data):
+    """``data`` with every field left out at what form-js would hold for it (its default or empty value)."""
+    filled = dict(data)
+    for node in nodes:
+        if isinstance(node, Container) and node.path is None:
+            filled.update({k: v for k, v in _with_defaults(node.children, data).items() if k not in data})
+        elif isinstance(node, Container):
+            inner = data.get(node.path)
+            if node.type == "group":
+                filled[node.path] = _with_defaults(node.children, inner if isinstance(inner, dict) else {})
+        elif node.key not in filled:
+            filled[node.key] = node.default if node.default is not _MISSING else EMPTY_VALUES[node.type]
+    return filled
+
+
+def _hidden(node, context, scope):
+    if node.hide is None:
+        return False
+    # form-js's context: the form's data, with ``this`` the object the field belongs to.
+    return feel.hides(node.hide, {**context, "this": scope})
+
+
+def _validate_scope(nodes, data, prefix, errors, context):
     """Check one data object against the nodes sharing it; return its clean copy."""
     known = set()
     cleaned = {}
-    _collect(nodes, data, prefix, errors, known, cleaned)
+    _collect(nodes, data, prefix, errors, known, cleaned, context)
     for key in data:
         if key not in known:
             if isinstance(key, str) and key.startswith("_"):
@@ -388,19 +428,20 @@ def _validate_scope(nodes, data, prefix, errors):
     return cleaned
 
 
-def _collect(nodes, data, prefix, errors, known, cleaned, hideable=False):
+def _collect(nodes, data, prefix, errors, known, cleaned, context, hidden=False):
     for node in nodes:
         if isinstance(node, Container) and node.path is None:
-            _collect(node.children, data, prefix, errors, known, cleaned, hideable or node.conditional)
+            _collect(node.children, data, prefix, errors, known, cleaned, context,
+                     hidden or _hidden(node, context, data))
             continue
         key = node.key if isinstance(node, Input) else node.path
         known.add(key)
         where = prefix + key
         value = data.get(key, _MISSING)
-        if value is _MISSING and (hideable or node.conditional):
-            continue  # possibly hidden; form-js leaves hidden fields out
+        if hidden or _hidden(node, context, data):
+            continue  # hidden: form-js neither checks nor submits it, so a sent value is dropped
         if isinstance(node, Container):
-            cleaned[key] = _validate_container(node, value, where, errors)
+            cleaned[key] = _validate_container(node, value, where, errors, context)
             continue
         if node.disabled:
             if value is not _MISSING:
@@ -414,14 +455,14 @@ def _collect(nodes, data, prefix, errors, known, cleaned, hideable=False):
             errors[where] = str(bad)
 
 
-def _validate_container(node, value, where, errors):
+def _validate_container(node, value, where, errors, context):
     if node.type == "group":
         if value is _MISSING or value is None:
             value = {}
         if not isinstance(value, dict):
             errors[where] = "应为 JSON 对象"
             return None
-        return _validate_scope(node.children, value, where + ".", errors)
+        return _validate_scope(node.children, value, where + ".", errors, context)
     # dynamiclist: a list of objects, each checked against the children
     if value is _MISSING or value is None:
         value = []
@@ -435,7 +476,7 @@ def _validate_container(node, value, where, errors):
     for index, item in enumerate(value):
         here = f"{where}[{index}]"
         if isinstance(item, dict):
-            rows.append(_validate_scope(node.children, item, here + ".", errors))
+            rows.append(_validate_scope(node.children, item, here + ".", errors, context))
         else:
             errors[here] = "应为 JSON 对象"
     return rows
