@@ -21,11 +21,13 @@ from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
+from .routes import workbench
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
 UPLOAD_LIMIT = 21 * 1024 * 1024        # a deployment (the engine refuses files over 5 MiB) or an attachment
-UPLOAD_ENDPOINTS = {"definitions.deploy", "cases.upload_attachment", "tasks.upload_attachment"}
+UPLOAD_ENDPOINTS = {"definitions.deploy", "cases.upload_attachment", "tasks.upload_attachment",
+                    "definitions.check", "workbench.save_draft"}
 
 DEFAULTS = {
     "API_TITLE": "通办 Tongban API",
@@ -80,6 +82,7 @@ def create_app(engine, config=None):
     for module in (session, tokens, definitions, cases, tasks, cc, webhooks, jobs, organisation, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
+    api.register_blueprint(workbench.blp)  # analyst workbench (#13b)
     app.register_blueprint(docs.blp)
 
     @app.before_request

@@ -44,13 +44,14 @@ def uploaded_files():
     return [(u.filename or "upload", u.read()) for u in uploads]
 
 
-def deploy_result(deployed, problems, files):
+def deploy_result(deployed, problems, files, prefer=None):
     results = [d.to_dict() for d in deployed]
     # Allowed, but nobody could work a task in a lane whose group has no active member.
     warnings = [{"process": d.key, "lane": lane, "message": f"泳道「{lane}」没有在岗人员：办理组 {lane} 无启用成员"}
                 for d in deployed for lane in engine().organisation.unstaffed(d.lanes)]
     warnings += problems  # lint warnings (errors would have stopped the deployment)
-    main = next((d for d in results if d["kind"] != "matter"), results[0] if results else None)
+    main = next((d for d in results if d["kind"] == prefer), None) or \
+        next((d for d in results if d["kind"] != "matter"), results[0] if results else None)
     if main is None:
         raise InvalidInput("文件中没有可部署的定义", details={"file": [f for f, _ in files]})
     status = 201 if any(d["created"] for d in results) else 200

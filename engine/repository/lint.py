@@ -234,6 +234,8 @@ def _needs_outgoing(graph, node):
         return False
     if tag == "boundaryEvent" and node.find(_b("compensateEventDefinition")) is not None:
         return False
+    if tag == "boundaryEvent" and node.get("cancelActivity", "true").strip().lower() == "false":
+        return False   # a reminder beside the task (催办): firing it is all it does
     return True
 
 
@@ -252,7 +254,8 @@ def _check_paths(graph, filename, process, problems):
                 and not graph.is_event_subprocess(node) and node.get("isForCompensation") != "true":
             problems.add(WARNING, "no_incoming", filename, f"{_who(node)}没有进入连线：永远不会执行", node=node)
     # Every path ends: from each node an end event (or a reported dead end) can be reached.
-    ends = {nid for nid, n in nodes.items() if _local(n) == "endEvent"} | sinks
+    ends = {nid for nid, n in nodes.items() if _local(n) == "endEvent"
+            or not graph.out.get(nid) and not _needs_outgoing(graph, n)} | sinks
     can_end = set(ends)
     changed = True
     while changed:

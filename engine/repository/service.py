@@ -357,6 +357,33 @@ class RepositoryService:
             raise DefinitionInvalid(f"文件未通过校验：{exc}", details={"reason": str(exc)}) from exc
         return parser
 
+    def build_specs(self, files, pid):
+        """Parse an upload as deployment does and return ``(spec, subprocess_specs)`` of process
+        ``pid`` without storing anything (a draft's sandbox trial). DMN it calls that the upload
+        lacks come from what is deployed."""
+        sources = [_Source(filename, _text(data), kind_of(filename)) for filename, data in files]
+        bpmns = [s for s in sources if s.kind == "bpmn"]
+        dmns = [s for s in sources if s.kind == "dmn"]
+        main = next((s for s in bpmns if pid in s.process_ids()), None)
+        if main is None:
+            raise DefinitionInvalid(f"没有可执行的流程 {pid}", details={"process": pid})
+        have = {did for s in dmns for did in s.decision_ids()}
+        with self.engine.db.read() as session:
+            for src in bpmns:
+                for did in src.called_decisions():
+                    if did not in have:
+                        latest = self._latest(session, "dmn", did)
+                        if latest is None:
+                            raise DefinitionInvalid(f"流程 {pid} 调用的决策表 {did} 尚未部署",
+                                                    details={"process": pid, "missing_decision": did})
+                        dmns.append(_Source(latest.filename, latest.source, "dmn"))
+                        have.add(did)
+        parser = self._parse([main] + [b for b in bpmns if b is not main], dmns)
+        try:
+            return parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
+            raise DefinitionInvalid(f"流程 {pid} 无法解析：{exc}", details={"process": pid, "reason": str(exc)}) from exc
+
     def _store(self, session, kind, key, sha, src, deployed_by, name="", spec=None, uses=None):
         latest = self._latest(session, kind, key)
         if latest is not None and latest.sha256 == sha:
