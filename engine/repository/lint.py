@@ -22,7 +22,8 @@ Rules (code: severity):
 * ``timer_invalid``: a timer that does not parse (ISO 8601, working days
   ``P5WD``, or a sandbox expression);
 * ``missing_form`` / ``missing_decision``: a reference to a form or DMN decision
-  neither deployed nor in the upload;
+  neither deployed nor in the upload; ``missing_process``: a call activity whose
+  process is not in the upload (deployment parses callers and called together);
 * ``no_deadline``: a 容缺/补正 wait (a receive task or message catch whose name
   or message names a supplement: 补正, 后补, 容缺, supplement …) without a
   boundary timer, a timer behind the same event-based gateway or a
@@ -500,6 +501,12 @@ def _translated_conditions(root):
 
 
 def _check_references(root, filename, upload, known, problems):
+    from .service import missing_called_processes
+
+    processes = {p.get("id") for _, r in upload.bpmn for p in r.iter(_b("process"))}
+    for node, called in missing_called_processes(root, processes):
+        problems.add(ERROR, "missing_process", filename,
+                     f"{_who(node)}调用的流程 {called} 不在本次上传中：请把被调用流程的 BPMN 文件一起上传", node=node)
     for node in root.iter():
         if not _in_bpmn(node) or _local(node) not in FLOW_NODES:
             continue
@@ -641,7 +648,8 @@ def lint(files, fetch=None, parse=True):
                                         for p in problems.items):
             work_trees.append((filename, work))
     # A file already refused for a missing reference or an unsupported element would only fail again.
-    refused = {(p["file"]) for p in problems.items if p["code"] in ("missing_decision", "missing_form", "unsupported")}
+    refused = {(p["file"]) for p in problems.items
+               if p["code"] in ("missing_decision", "missing_form", "missing_process", "unsupported")}
     work_trees = [(f, w) for f, w in work_trees if f not in refused]
     if work_trees and parse:
         _check_parses(upload, work_trees, problems)

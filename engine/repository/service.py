@@ -164,20 +164,44 @@ def element_properties(tree):
 
 
 def check_expressions(root, filename):
-    problems = {}
+    problems, first = {}, None
     for tag, mode in EXPRESSION_TAGS.items():
         for node in root.iter(tag):
             source = (node.text or "").strip()
             if not source:
                 continue
-            owner = next((a.get("id") for a in node.iterancestors() if a.get("id")), "?")
+            owner = next((a for a in node.iterancestors() if a.get("id")), None)
+            owner_id = owner.get("id") if owner is not None else "?"
             try:
                 scripting.compile_script(source, mode)
             except scripting.SANDBOX_ERRORS as exc:
-                problems[f"{owner}:{etree.QName(node).localname}"] = str(exc)
+                problems[f"{owner_id}:{etree.QName(node).localname}"] = str(exc)
+                if first is None:
+                    label = (owner.get("name") if owner is not None else None) or owner_id
+                    first = f"{etree.QName(owner).localname if owner is not None else ''} {owner_id}「{label}」" \
+                            f"的 {source[:80]!r}：{exc}"
     if problems:
-        raise DefinitionInvalid("流程中的脚本或表达式不被允许或有语法错误",
+        more = f"（另有 {len(problems) - 1} 处）" if len(problems) > 1 else ""
+        raise DefinitionInvalid(f"流程中的脚本或表达式不被允许或有语法错误：{first}{more}",
                                 details={"file": filename, "expressions": problems})
+
+
+def missing_called_processes(root, known):
+    """Call activities whose called process is not among ``known`` process ids: ``[(node, called)]``."""
+    return [(c, c.get("calledElement")) for c in root.iter(f"{{{BPMN_NS}}}callActivity")
+            if c.get("calledElement") and c.get("calledElement") not in known]
+
+
+def check_called_processes(src, known):
+    missing = missing_called_processes(src.tree.getroot(), known)
+    if missing:
+        node, called = missing[0]
+        raise DefinitionInvalid(
+            f"调用活动 {node.get('id')}「{node.get('name') or node.get('id')}」调用的流程 {called} 不在本次部署中："
+            "请把被调用流程的 BPMN 文件一起上传",
+            details={"file": src.filename, "problems": [
+                {"element": n.get("id"), "name": n.get("name") or "", "type": "callActivity",
+                 "reason": f"调用的流程 {c} 不在本次部署中"} for n, c in missing]})
 
 
 MAX_ID, MAX_NAME = 200, 300   # the columns element ids and names are copied into
@@ -324,6 +348,7 @@ class RepositoryService:
                 raise DefinitionInvalid(f"流程 {pid} 引用的表单 {key} 尚未部署",
                                         details={"process": pid, "missing_form": key})
         bpmn_sources = [src] + [b for b in batch_bpmns if b is not src]
+        check_called_processes(src, {p for b in bpmn_sources for p in b.process_ids()})
         parser = self._parse(bpmn_sources, dmn_sources)
         try:
             spec = parser.get_spec(pid)
