@@ -121,3 +121,12 @@ def test_a_case_stuck_on_a_broken_version_moves_to_the_fixed_one_and_finishes(en
         assert session.get(Case, stuck.id).status == "completed"
         assert session.get(Case, other.id).status == "running"    # not chosen: untouched
     assert engine.history.replay(stuck.id).ok, engine.history.replay(stuck.id).describe()
+
+
+def test_trial_sample_data_passes_the_start_form(engine):
+    from engine.errors import FormInvalid
+
+    engine.workbench.save_draft("lint_condition", files("condition_typo_good.bpmn"), ANALYST)
+    with pytest.raises(FormInvalid):
+        engine.workbench.start_trial("lint_condition", {"not_a_field": 1}, ANALYST)
+    assert engine.workbench.start_trial("lint_condition", {"applicant_name": "李四"}, ANALYST)["active"] == ["decide"]

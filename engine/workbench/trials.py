@@ -101,8 +101,9 @@ class StartTrial(Command):
             if draft is None:
                 raise NotFound(f"未找到草稿 {self.key}", details={"key": self.key})
             files = list(draft.files.items())
-        self.data = validate_free_data(self.data if self.data is not None else {})
         spec, subprocess_specs = engine.repository.build_specs(files, self.key)
+        self.start_form = next((form_key_of(s) for s in spec.task_specs.values()
+                                if type(s).__name__ == "StartEvent" and form_key_of(s)), None)
         self.wf = spiff.new_workflow(spec, subprocess_specs)
 
     def execute(self, ctx):
@@ -112,8 +113,11 @@ class StartTrial(Command):
                                          .order_by(Trial.id).limit(count - MAX_TRIALS_PER_DRAFT + 1)).all()
             for old in oldest:
                 ctx.session.delete(old)
+        # Sample data passes the start form, as an application would.
+        data = _form(ctx, self.key, self.start_form).validate(self.data) if self.start_form \
+            else validate_free_data(self.data)
         wf = self.wf
-        start_data = {**self.data, "case_number": "TRIAL", "applicant": {"kind": "person", "name": "试运行",
+        start_data = {**data, "case_number": "TRIAL", "applicant": {"kind": "person", "name": "试运行",
                                                                         "id_number": None}}
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(start_data)
