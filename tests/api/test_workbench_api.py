@@ -97,3 +97,17 @@ def test_drafts_trials_publish_versions_and_migration(as_):
 
     assert analyst("DELETE", "/api/v1/drafts/lint_condition").status_code == 204
     assert analyst("DELETE", "/api/v1/drafts/lint_condition").status_code == 404
+
+
+def test_a_broken_condition_reaches_the_clerk_in_chinese(as_):
+    """A diagram deployed with lint's warning ignored reads a variable no case has."""
+    r = as_("analyst")("POST", "/api/v1/definitions", **upload("condition_unknown_warning.bpmn", "lint_decide.form"))
+    assert r.status_code == 201
+    case = start_case(as_, process="lint_condition")
+    task = next(t for t in case["tasks"] if t["state"] == "READY")
+    r = as_("window")("POST", f"/api/v1/tasks/{task['id']}/complete", json={"data": {"decision": "approve"}})
+    assert r.status_code == 422
+    body = r.get_json()
+    assert body["error"] == "script_error" and "urgent" in body["message"] and "流程管理员" in body["message"]
+    text = str(body)
+    assert "is not defined" not in text and "Traceback" not in text and "NameError" not in body["message"]
