@@ -130,3 +130,10 @@ def test_trial_sample_data_passes_the_start_form(engine):
     with pytest.raises(FormInvalid):
         engine.workbench.start_trial("lint_condition", {"not_a_field": 1}, ANALYST)
     assert engine.workbench.start_trial("lint_condition", {"applicant_name": "李四"}, ANALYST)["active"] == ["decide"]
+
+
+def test_a_trial_shows_what_waits_for_a_message_or_a_timer(engine):
+    engine.workbench.save_draft("lint_wait", [("deadline_good.bpmn", (LINT / "deadline_good.bpmn").read_bytes())],
+                                ANALYST)
+    trial = engine.workbench.start_trial("lint_wait", {}, ANALYST)
+    assert trial["waiting"] == ["deadline", "wait_supplement"] and trial["active"] == [] and not trial["finished"]

@@ -77,9 +77,8 @@ def view(trial):
             active.append(spec.bpmn_id)
             tasks.append({"id": str(task.id), "element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
                           "lane": spec.lane, "form": form_key_of(spec)})
-        elif task.state in (TaskState.WAITING, TaskState.STARTED) and type(spec).__name__ in WAITING | {"StartEvent"} \
-                or task.state == TaskState.WAITING:
-            waiting.append(spec.bpmn_id)
+        elif task.state == TaskState.WAITING or task.state == TaskState.STARTED and type(spec).__name__ in WAITING:
+            waiting.append(spec.bpmn_id)   # a message, a timer: shown, not fired in a trial
     # The data where the token last moved (a finished run: the workflow's own data).
     moved = [t for t in _tasks(wf) if t.state in (TaskState.COMPLETED, TaskState.READY)]
     latest = max(moved, key=lambda t: t.last_state_change, default=None)
