@@ -61,3 +61,25 @@ HIDE_CASES = [
     ('=address.city = "440300"', {"address": {"city": "440300"}}, True),
     ("=n + 1 > 2", {"n": 2}, True),
 ]
+
+# Validation limits written as FEEL (form-js evaluates min, max, minLength, maxLength).
+LIMITS_FORM = {"type": "default", "id": "limits", "components": [
+    {"type": "number", "id": "Field_cap", "key": "cap", "label": "上限"},
+    {"type": "number", "id": "Field_amount", "key": "amount", "label": "金额",
+     "validate": {"min": "=cap - 10", "max": "=cap"}},
+    {"type": "textfield", "id": "Field_code", "key": "code", "label": "编码",
+     "validate": {"minLength": "=size", "maxLength": "=size + 2"}},
+    {"type": "number", "id": "Field_size", "key": "size", "label": "长度"},
+]}
+
+LIMIT_CASES = [
+    ({"cap": 100, "amount": 95}, set()),
+    ({"cap": 100, "amount": 101}, {"amount"}),
+    ({"cap": 100, "amount": 80}, {"amount"}),
+    ({"amount": 5}, set()),                 # cap missing: min and max come out null and drop out
+    ({}, set()),
+    ({"size": 3, "code": "ab"}, {"code"}),
+    ({"size": 3, "code": "abcd"}, set()),
+    ({"size": 3, "code": "abcdef"}, {"code"}),
+    ({"code": "anything"}, set()),           # size missing: the length rules drop out
+]

@@ -8,7 +8,7 @@ from engine.errors import DefinitionInvalid, FormInvalid
 from engine.repository.forms import Form
 from engine.spiff import feel
 
-from .form_condition_cases import CASES, FORM, HIDE_CASES
+from .form_condition_cases import CASES, FORM, HIDE_CASES, LIMIT_CASES, LIMITS_FORM
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +46,8 @@ def test_a_condition_the_server_cannot_evaluate_is_refused_at_deployment():
 @pytest.mark.parametrize("text,data,hidden", HIDE_CASES)
 def test_feel_like_feelin(text, data, hidden):
     assert feel.hides(feel.parse_condition(text), data) is hidden
+
+
+@pytest.mark.parametrize("data,expected", LIMIT_CASES)
+def test_limits_written_as_feel(data, expected):
+    assert failing(Form.parse(json.dumps(LIMITS_FORM), key_hint="limits"), data) == expected

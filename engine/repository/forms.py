@@ -22,6 +22,7 @@ checked, required or not. A condition the server cannot evaluate is refused
 when the form is deployed, so the browser and the server never disagree.
 Options from ``valuesKey``/``valuesExpression`` are not checked against a list.
 """
+import copy
 import datetime
 import decimal
 import json
@@ -86,6 +87,7 @@ BAD_CHARACTERS = "含有无法保存的字符（空字符或不成对的代理�
 
 Field = namedtuple("Field", "key label type")
 _MISSING = object()
+_UNUSABLE = object()   # a FEEL min/max that did not come out a number
 
 
 def name_problem(name):
@@ -123,6 +125,7 @@ class Input:
         self.subtype = spec.get("subtype", "date")
         self.increment = None
         self.default = spec.get("defaultValue", _MISSING)
+        self.feel_rules = {}  # min/max/minLength/maxLength written as FEEL ("=…"), parsed by the reader
 
 
 class Container:
@@ -325,11 +328,20 @@ class _DefinitionReader:
         if not isinstance(rules, dict):
             self.problem(where, "validate 应为 JSON 对象")
             return None
+        for name in ("min", "max", "minLength", "maxLength"):
+            text = rules.get(name)
+            if isinstance(text, str) and text.strip().startswith("="):   # form-js evaluates these as FEEL
+                try:
+                    node.feel_rules[name] = feel.parse_expression(text.strip()[1:])
+                except feel.FeelError as error:
+                    self.problem(where, f"validate.{name} 的表达式 {text!r} 服务器无法计算（{error}）")
         for name in ("min", "max"):
-            if name in rules and rules[name] is not None and not _is_number(rules[name]):
+            if name in rules and rules[name] is not None and not _is_number(rules[name]) and name not in node.feel_rules:
                 self.problem(where, f"validate.{name} 应为数字")
         for name in ("minLength", "maxLength"):
             value = rules.get(name)
+            if name in node.feel_rules:
+                continue
             if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
                 self.problem(where, f"validate.{name} 应为非负整数")
         if rules.get("pattern"):
@@ -359,8 +371,8 @@ class _DefinitionReader:
     def check_default(self, node, where):
         # A default is what the applicant sees prefilled: it must pass itself.
         # (Dates are left alone: "not in the past" changes with the day.)
-        if node.default is _MISSING or node.default in (None, "", [], False):
-            return
+        if node.default is _MISSING or node.default in (None, "", [], False) or node.feel_rules:
+            return   # (rules written as FEEL depend on the data)
         try:
             _validate_input(node, node.default)
         except _Bad as bad:
@@ -449,10 +461,28 @@ def _collect(nodes, data, prefix, errors, known, cleaned, context, hidden=False)
             continue
         if value is _MISSING:
             value = node.default if node.default is not _MISSING else EMPTY_VALUES[node.type]
+        if node.feel_rules:
+            node = _with_feel_rules(node, {**context, "this": data})
         try:
             cleaned[key] = _validate_input(node, value)
         except _Bad as bad:
             errors[where] = str(bad)
+
+
+def _with_feel_rules(node, context):
+    """A copy of ``node`` with its FEEL rules evaluated as form-js does: a rule that comes out null is
+    dropped; a min/max that comes out as something else fails any value (form-js: not a valid number)."""
+    evaluated = copy.copy(node)
+    evaluated.rules = dict(node.rules)
+    for name, tree in node.feel_rules.items():
+        result = feel.value(tree, context)
+        if _is_number(result):
+            evaluated.rules[name] = result
+        elif result is not None and name in ("min", "max"):
+            evaluated.rules[name] = _UNUSABLE
+        else:
+            evaluated.rules.pop(name, None)
+    return evaluated
 
 
 def _validate_container(node, value, where, errors, context):
@@ -548,6 +578,9 @@ def _number(node, value):
     if abs(number) > MAX_SAFE_NUMBER:
         raise _Bad("数值超出可处理的范围")
     rules = node.rules
+    for name in ("min", "max"):
+        if rules.get(name) is _UNUSABLE:
+            raise _Bad("校验规则无法计算（最小值或最大值不是数字）")
     if _is_number(rules.get("min")) and number < decimal.Decimal(repr(rules["min"])):
         raise _Bad(f"不能小于 {rules['min']}")
     if _is_number(rules.get("max")) and number > decimal.Decimal(repr(rules["max"])):

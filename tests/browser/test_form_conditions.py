@@ -7,7 +7,7 @@ import pytest
 from engine.errors import FormInvalid
 from engine.repository.forms import Form
 
-from ..form_condition_cases import CASES, FORM, HIDE_CASES
+from ..form_condition_cases import CASES, FORM, HIDE_CASES, LIMIT_CASES, LIMITS_FORM
 from .conftest import ROOT
 
 VIEWER = ROOT / "node_modules" / "@bpmn-io" / "form-js" / "dist" / "form-viewer.umd.js"
@@ -65,3 +65,10 @@ def test_one_condition_hides_alike(viewer, text, data, hidden):
         {"type": "textfield", "id": "Field_probe", "key": "probe", "conditional": {"hide": text}}]}
     browser = viewer.evaluate(RUN, {"schema": schema, "data": data})
     assert ("probe" not in browser["data"]) is hidden
+
+
+@pytest.mark.parametrize("data,expected", LIMIT_CASES)
+def test_limits_written_as_feel_agree(viewer, data, expected):
+    browser = viewer.evaluate(RUN, {"schema": LIMITS_FORM, "data": data})
+    errors, _ = server(Form.parse(json.dumps(LIMITS_FORM), key_hint="limits"), data)
+    assert set(browser["errors"]) == expected == errors
