@@ -122,3 +122,23 @@ def test_a_misspelt_variable_at_run_time_reaches_the_clerk_in_chinese(engine):
     message = caught.value.message
     assert "urgent" in message and "流程管理员" in message
     assert "NameError" not in message and "Traceback" not in message and "is not defined" not in message
+
+
+def test_a_reminder_beside_a_task_needs_no_outgoing_flow_but_an_interrupting_boundary_does():
+    source = (LINT / "no_outgoing_good.bpmn").read_text()
+    reminder = ('<bpmn:boundaryEvent id="urge" name="催办" attachedToRef="accept" cancelActivity="false">'
+                '<bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT24H</bpmn:timeCycle></bpmn:timerEventDefinition>'
+                '</bpmn:boundaryEvent>')
+    with_reminder = source.replace('<bpmn:endEvent id="end"', reminder + '<bpmn:endEvent id="end"')
+    assert not lint.errors(lint.lint([("r.bpmn", with_reminder)]))
+    cutting = with_reminder.replace('cancelActivity="false"', 'cancelActivity="true"')
+    assert [(p["code"], p["element_id"]) for p in lint.errors(lint.lint([("r.bpmn", cutting)]))] == \
+        [("no_outgoing", "urge")]
+
+
+def test_a_call_activity_needs_its_process_in_the_upload():
+    source = (LINT / "no_outgoing_good.bpmn").read_text().replace(
+        '<bpmn:userTask id="accept" name="受理">', '<bpmn:callActivity id="accept" name="受理" calledElement="elsewhere">'
+    ).replace("</bpmn:userTask>", "</bpmn:callActivity>")
+    (problem,) = lint.errors(lint.lint([("c.bpmn", source)]))
+    assert problem["code"] == "missing_process" and "elsewhere" in problem["message"]
