@@ -21,12 +21,13 @@ from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, masking, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
-from .routes import applicants, licences, public, ratings
+from .routes import applicants, licences, public, ratings, workbench
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
 UPLOAD_LIMIT = 21 * 1024 * 1024        # a deployment (the engine refuses files over 5 MiB) or an attachment
-UPLOAD_ENDPOINTS = {"definitions.deploy", "cases.upload_attachment", "tasks.upload_attachment", "applicants.upload"}
+UPLOAD_ENDPOINTS = {"definitions.deploy", "cases.upload_attachment", "tasks.upload_attachment", "applicants.upload",
+                    "definitions.check", "workbench.save_draft"}
 
 DEFAULTS = {
     "API_TITLE": "通办 Tongban API",
@@ -85,6 +86,8 @@ def create_app(engine, config=None):
 
     for module in (licences, public, ratings):  # public service (#10a)
         api.register_blueprint(module.blp)
+
+    api.register_blueprint(workbench.blp)  # analyst workbench (#13b)
     app.register_blueprint(docs.blp)
 
     @app.before_request

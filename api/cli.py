@@ -96,10 +96,28 @@ def _print_lane_warnings(engine, deployed):
 
 
 def cmd_deploy(engine, args):
-    deployed = engine.repository.deploy_paths(args.paths, deployed_by="cli")
+    files = engine.repository.read_paths(args.paths)
+    if args.check:
+        from engine.repository import lint
+
+        # Against what is deployed when there is a database, else the files alone.
+        problems = engine.repository.check(files) if engine.db.is_current() else lint.lint(files)
+        _print_problems(problems)
+        errors = lint.errors(problems)
+        print(f"检查完成：{len(errors)} 个错误，{len(problems) - len(errors)} 个警告")
+        return 1 if errors else 0
+    deployed, problems = engine.repository.deploy_checked(files, deployed_by="cli")
     _print_deployed(deployed)
+    _print_problems(problems)
     _deploy_themes(engine, args.paths)
     _print_lane_warnings(engine, deployed)
+
+
+def _print_problems(problems):
+    for p in problems:
+        where = p["file"] + (f" {p['element_id']}" if p["element_id"] else "")
+        print(f"{'错误' if p['severity'] == 'error' else '警告'} [{p['code']}] {where}：{p['message']}",
+              file=sys.stderr if p["severity"] == "error" else sys.stdout)
 
 
 def _deploy_themes(engine, paths):
@@ -280,6 +298,7 @@ def build_parser():
 
     s = sub.add_parser("deploy", help="deploy BPMN, DMN, form and catalogue files together")
     s.add_argument("paths", nargs="+")
+    s.add_argument("--check", action="store_true", help="only lint the files: print problems, exit 1 on errors")
     s.set_defaults(func=cmd_deploy)
 
     s = sub.add_parser("serve", help="web UI, REST API and scheduler")

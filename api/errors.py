@@ -103,7 +103,7 @@ def _translate(messages):
 
 # Who may read a diagram's source anyway (GET /definitions/…): only they see its lines in errors.
 DIAGRAM_READERS = {"admin", "analyst", "auditor"}
-SOURCE_DETAILS = ("line_text", "notes")
+SOURCE_DETAILS = ("line_text", "notes", "detail")  # detail: the original English error text
 
 
 def handle_tongban(exc):

@@ -813,6 +813,9 @@ class LaneWarningSchema(Schema):
     process = fields.String()
     lane = fields.String()
     message = fields.String()
+    # lint warnings (#13) carry a problem's fields
+    severity, code, file = fields.String(), fields.String(), fields.String()
+    element_id, element_name = fields.String(allow_none=True), fields.String(allow_none=True)
 
 
 class PasswordChangeSchema(Schema):
@@ -925,3 +928,110 @@ class MatterTypeSchema(Schema):
 
 class MatterTypeListSchema(Schema):
     items = fields.List(fields.Nested(MatterTypeSchema))
+
+# ---- analyst workbench (#13b): lint, drafts, trials, versions, migration
+
+class ProblemSchema(Schema):
+    severity = fields.String(metadata={"enum": ["error", "warning"]})
+    code = fields.String()
+    file = fields.String()
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class LintResultSchema(Schema):
+    ok = fields.Boolean()
+    problems = fields.List(fields.Nested(ProblemSchema))
+
+
+class DraftSummarySchema(Schema):
+    key = fields.String()
+    name = fields.String()
+    files = fields.List(fields.String())
+    updated_at = fields.DateTime()
+    updated_by = fields.String(metadata={"description": "姓名"})
+    ok = fields.Boolean(metadata={"description": "没有检查错误"})
+
+
+class DraftSchema(DraftSummarySchema):
+    problems = fields.List(fields.Nested(ProblemSchema))
+    sources = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class DraftListSchema(Schema):
+    items = fields.List(fields.Nested(DraftSummarySchema))
+
+
+class PublishSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "变更说明，记在新版本上"})
+
+
+class TrialStartSchema(Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TrialTaskSchema(Schema):
+    id = fields.String()
+    element_id = fields.String()
+    name = fields.String()
+    lane = fields.String(allow_none=True)
+    form = fields.String(allow_none=True)
+
+
+class TrialSchema(Schema):
+    id = fields.Integer()
+    draft = fields.String()
+    finished = fields.Boolean()
+    data = fields.Dict()
+    completed = fields.List(fields.String())
+    active = fields.List(fields.String())
+    waiting = fields.List(fields.String())
+    tasks = fields.List(fields.Nested(TrialTaskSchema))
+    error = fields.String(allow_none=True)
+
+
+class VersionSchema(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    running_cases = fields.Integer()
+
+
+class VersionListSchema(Schema):
+    items = fields.List(fields.Nested(VersionSchema))
+
+
+class MigrationRequestSchema(Schema):
+    process = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    to_version = fields.Integer(required=True, validate=validate.Range(min=1, max=2_000_000_000))
+    from_version = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2_000_000_000))
+    cases = fields.List(fields.Integer(validate=validate.Range(min=1, max=2_147_483_647)), load_default=None,
+                        allow_none=True, validate=validate.Length(max=1000))
+    dry_run = fields.Boolean(load_default=True)
+
+
+class MigrationTaskSchema(Schema):
+    from_ = fields.String(data_key="from")
+    from_name = fields.String()
+    to = fields.String()
+    to_name = fields.String()
+
+
+class MigrationItemSchema(Schema):
+    case = fields.Integer()
+    number = fields.String(allow_none=True)
+    from_version = fields.Integer()
+    movable = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    tasks = fields.List(fields.Nested(MigrationTaskSchema))
+    moved = fields.Boolean()
+
+
+class MigrationResultSchema(Schema):
+    dry_run = fields.Boolean()
+    to_version = fields.Integer()
+    items = fields.List(fields.Nested(MigrationItemSchema))

@@ -36,6 +36,7 @@ from .runtime.service import RuntimeService
 from .supervision.service import SupervisionService
 from .tasks.service import TaskService
 from .webhooks import WebhookService
+from .workbench.service import WorkbenchService  # analyst workbench (#13b)
 
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
 
@@ -58,6 +59,8 @@ class Engine:
         self.licences = LicenceService(self)  # 电子证照库 (#10a)
         self.ratings = RatingService(self)    # 好差评 (#10a)
         self.public = PublicService(self)     # 进度查询 (#10a)
+
+        self.workbench = WorkbenchService(self)  # drafts, trials, versions, migration (#13b)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

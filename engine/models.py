@@ -58,6 +58,7 @@ class Definition(Base):
     uses: Mapped[list | None]
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by: Mapped[str | None] = mapped_column(sa.String(100))
+    note: Mapped[str | None] = mapped_column(sa.String(2000))  # the change note it was published with
 
 
 class Matter(Base):
@@ -563,3 +564,29 @@ class Rating(Base):
     comment: Mapped[str] = mapped_column(sa.String(1000), default="")
     rated_by: Mapped[str] = mapped_column(sa.String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+# ---- analyst workbench (#13): drafts and their sandbox trials, never the case tables
+
+class Draft(Base):
+    """A process an analyst is editing: its files as saved, not deployed."""
+    __tablename__ = "draft"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(300), default="")
+    files: Mapped[dict]                      # {filename: text}
+    ok: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(sa.String(100))
+
+
+class Trial(Base):
+    """A sandbox run of a draft: its own workflow state, apart from every case."""
+    __tablename__ = "trial"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    state: Mapped[dict]
+    completed: Mapped[list]
+    error: Mapped[str | None] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(sa.String(100))

@@ -250,10 +250,10 @@ def test_every_failing_field_is_reported_at_once(form):
                                "commitment": False, "materials": [], "phone": "12345",
                                "address": {"city": "000000"}, "members": [{"id_number": "x"}],
                                "clerk": "me", "extra": 1, "_hidden": 2})
+    # id_number is hidden (applicant_kind != "person"), so form-js neither checks nor sends it.
     assert details == {
         "applicant_kind": "不是可选的选项",
         "applicant_name": "此项为必填项",
-        "id_number": "身份证号码长度应为18位",
         "phone": "电话号码格式不正确",
         "address.city": "不是可选的选项",
         "copies": "不能小于 1",
@@ -265,6 +265,8 @@ def test_every_failing_field_is_reported_at_once(form):
         "extra": "表单中没有此字段",
         "_hidden": "字段名不能以下划线开头",
     }
+    shown = errors_of(form, {"applicant_kind": "person", "id_number": "11010519491231002"})
+    assert shown["id_number"] == "身份证号码长度应为18位"
 
 
 @pytest.mark.parametrize("changes, key, message", [
@@ -326,9 +328,12 @@ def test_each_rule_passes(form, changes):
     form.validate(with_(**changes))
 
 
-def test_conditional_field_is_checked_when_sent(form):
-    assert errors_of(form, with_(credit_code="91310230MA1K314J7D")) == {
+def test_conditional_field_is_checked_when_shown_and_dropped_when_hidden(form):
+    assert errors_of(form, with_(applicant_kind="org", credit_code="91310230MA1K314J7D")) == {
         "credit_code": "统一社会信用代码校验码不正确"}
+    # Hidden (applicant_kind is "person"): form-js would not send it, so the server drops it unchecked.
+    cleaned = form.validate(with_(credit_code="91310230MA1K314J7D"))
+    assert "credit_code" not in cleaned
 
 
 def test_disallow_passed_dates():

@@ -8,7 +8,8 @@ from engine.repository import guide
 from .. import auth
 from ..auth import ADMIN, ANALYST, AUDITOR, EVERYONE, engine
 from ..schemas import (DefinitionArgs, DefinitionListSchema, DefinitionSourceSchema, DeployResultSchema,
-                       ErrorSchema, MatterListSchema, MatterSchema, MatterTypeListSchema, UploadSchema, VersionArgs)
+                       ErrorSchema, LintResultSchema, MatterListSchema, MatterSchema, MatterTypeListSchema, UploadSchema,
+                       VersionArgs)
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="流程定义（BPMN、DMN、表单）与事项目录")
@@ -33,20 +34,41 @@ def list_definitions(args):
 @blp.alt_response(422, schema=ErrorSchema)
 def deploy(_files):
     """部署一个或多个文件（multipart 字段 file，可重复）；新内容产生新版本"""
+    files = uploaded_files()
+    deployed, problems = engine().repository.deploy_checked(files, deployed_by=g.actor.name)
+    return deploy_result(deployed, problems, files)
+
+
+def uploaded_files():
     uploads = request.files.getlist("file")
     if not uploads or len(uploads) > MAX_FILES:
         raise InvalidInput("请用 multipart 字段 file 上传 1–50 个文件", details={"file": "必填"})
-    files = [(u.filename or "upload", u.read()) for u in uploads]
-    deployed = engine().repository.deploy(files, deployed_by=g.actor.name)
+    return [(u.filename or "upload", u.read()) for u in uploads]
+
+
+def deploy_result(deployed, problems, files, prefer=None):
     results = [d.to_dict() for d in deployed]
     # Allowed, but nobody could work a task in a lane whose group has no active member.
     warnings = [{"process": d.key, "lane": lane, "message": f"泳道「{lane}」没有在岗人员：办理组 {lane} 无启用成员"}
                 for d in deployed for lane in engine().organisation.unstaffed(d.lanes)]
-    main = next((d for d in results if d["kind"] != "matter"), results[0] if results else None)
+    warnings += problems  # lint warnings (errors would have stopped the deployment)
+    main = next((d for d in results if d["kind"] == prefer), None) or \
+        next((d for d in results if d["kind"] != "matter"), results[0] if results else None)
     if main is None:
         raise InvalidInput("文件中没有可部署的定义", details={"file": [f for f, _ in files]})
     status = 201 if any(d["created"] for d in results) else 200
     return {**main, "deployed": results, "warnings": warnings}, status
+
+
+@blp.route("/definitions/check", methods=["POST"])
+@auth.requires(ADMIN, ANALYST)
+@blp.arguments(UploadSchema, location="files")
+@blp.response(200, LintResultSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def check(_files):
+    """检查一个或多个文件（与部署相同的上传方式），不部署：返回全部问题"""
+    problems = engine().repository.check(uploaded_files())
+    return {"ok": not any(p["severity"] == "error" for p in problems), "problems": problems}
 
 
 @blp.route("/definitions/<any(bpmn,dmn,form):kind>/<key>", methods=["GET"])

@@ -19,7 +19,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import spiff
 from engine.errors import TongbanError
-from engine.models import Case, CaseEvent
+from engine.models import Case, CaseEvent, Definition
 from engine.runtime.commands.send_message import deliver
 from engine.history.events import changes_of
 from engine.runtime.step import RUNNING, Step, all_tasks, element_name, form_key_of
@@ -27,7 +27,8 @@ from engine.runtime.step import RUNNING, Step, all_tasks, element_name, form_key
 from . import events as ev
 from .chain import canonical
 
-INPUTS = {ev.CASE_STARTED, ev.TASK_COMPLETED, ev.MESSAGE_RECEIVED}
+# A migration (engine.workbench.migration) is an input too: the replay moves to the new version there.
+INPUTS = {ev.CASE_STARTED, ev.TASK_COMPLETED, ev.MESSAGE_RECEIVED, ev.DEFINITION_MIGRATED}
 DERIVED = {ev.TASK_READY, ev.TASK_CANCELLED, ev.GATEWAY_PASSED, ev.RULE_EVALUATED, ev.SCRIPT_RUN,
            ev.EVENT_REACHED, ev.TIMER_FIRED, ev.CASE_COMPLETED, ev.CASE_TERMINATED}
 # People taking work, and the clock and cards of supervision: nothing in the workflow moves.
@@ -43,7 +44,7 @@ TYPE_NAMES = {
     ev.CASE_STARTED: "办件启动", ev.CASE_COMPLETED: "办结", ev.CASE_TERMINATED: "终止", ev.TASK_READY: "任务到达",
     ev.TASK_COMPLETED: "办理完成", ev.TASK_CANCELLED: "任务取消", ev.MESSAGE_RECEIVED: "收到消息",
     ev.TIMER_FIRED: "定时触发", ev.GATEWAY_PASSED: "经过网关", ev.RULE_EVALUATED: "规则判定",
-    ev.SCRIPT_RUN: "执行脚本", ev.EVENT_REACHED: "到达事件",
+    ev.SCRIPT_RUN: "执行脚本", ev.EVENT_REACHED: "到达事件", ev.DEFINITION_MIGRATED: "迁移版本",
 }
 TYPE_NAMES[ev.LICENCE_ISSUED] = "签发电子证照"
 
@@ -86,11 +87,28 @@ def replay(engine, case_id):
         case = session.get(Case, case_id)
         trail = session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case_id)
                                 .order_by(CaseEvent.seq)).all()
-        spec, subprocess_specs = engine.repository.specs(session, case.definition_id)
-        run = Replay(engine, case, spec, subprocess_specs)
+        definition_id = _started_on(session, case, trail)
+        spec, subprocess_specs = engine.repository.specs(session, definition_id)
+        run = Replay(engine, case, spec, subprocess_specs, session, definition_id)
         result = run.run([e for e in trail if e.type not in NO_EFFECT])
         result.events = len(trail)
         return result
+
+
+def _started_on(session, case, trail):
+    """The version a case started on: its own, unless it was migrated since."""
+    if not any(e.type == ev.DEFINITION_MIGRATED for e in trail):
+        return case.definition_id
+    started = next(e for e in trail if e.type == ev.CASE_STARTED)
+    return _version_id(session, case.process_key, (started.data or {}).get("version"))
+
+
+def _version_id(session, key, version):
+    found = session.scalar(sa.select(Definition.id).where(
+        Definition.kind == "bpmn", Definition.key == key, Definition.version == version))
+    if found is None:
+        raise Diverged(f"留痕中的流程版本 {key} v{version} 不存在")
+    return found
 
 
 class ReplayStep(Step):
@@ -129,11 +147,12 @@ class ReplayStep(Step):
 
 
 class Replay:
-    def __init__(self, engine, case, spec, subprocess_specs):
+    def __init__(self, engine, case, spec, subprocess_specs, session=None, definition_id=None):
         self.engine, self.case, self.spec, self.subprocess_specs = engine, case, spec, subprocess_specs
+        self.session = session
         # A stand-in for the case row: the step writes status, data and state onto it.
         self.stub = SimpleNamespace(id=case.id, number=case.number, definition=case.definition,
-                                    definition_id=case.definition_id, status=RUNNING, data={}, ended_at=None,
+                                    definition_id=definition_id or case.definition_id, status=RUNNING, data={}, ended_at=None,
                                     updated_at=None, state=None, serializer_version=None, outcome=None)
         self.wf = None
         self.produced = []
@@ -195,6 +214,22 @@ class Replay:
             self._step(event.actor, lambda step: self._complete(step, event))
         elif event.type == ev.MESSAGE_RECEIVED:
             self._step(event.actor, lambda step: deliver(step, data.get("name"), data.get("payload") or {}))
+        elif event.type == ev.DEFINITION_MIGRATED:
+            self._migrate(event)
+
+    def _migrate(self, event):
+        from SpiffWorkflow.bpmn.util.diff import migrate_workflow
+
+        from engine.workbench.migration import plan
+
+        target = _version_id(self.session, self.case.process_key, (event.data or {}).get("to_version"))
+        spec, subprocess_specs = self.engine.repository.specs(self.session, target)
+        movable, reason, _, diff = plan(self.wf, spec, subprocess_specs)
+        if not movable:
+            raise Diverged(f"第 {event.seq} 条事件：重演时办件无法迁移（{reason}）")
+        migrate_workflow(diff, self.wf, spec)
+        self.stub.definition_id = target
+        self._step(event.actor, lambda step: step.event(ev.DEFINITION_MIGRATED, data=event.data))
 
     def _complete(self, step, event):
         task = self._task_for(event)

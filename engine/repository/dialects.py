@@ -168,6 +168,9 @@ def _refuse_unrunnable(root, problems):
             if tag == "timeCycle" and _CRON.match((node.text or "").strip()):
                 problems.add(_owner(node), f"定时周期 {node.text.strip()!r} 是 Quartz cron 表达式，通办不支持",
                              "请使用 ISO 8601 重复周期，例如 R3/PT24H")
+            if tag == "dataStoreReference":
+                problems.add(node, "是数据存储，通办没有数据存储的实现",
+                             "请把数据作为表单字段存入办件数据，或用发送任务 + 消息与外部系统交换")
             if tag == "callActivity" and any(m in (node.get("calledElement") or "") for m in ("${", "#{")):
                 problems.add(node, "被调用流程由表达式决定，通办只支持固定的 calledElement", "请写明被调用流程的 id")
         else:

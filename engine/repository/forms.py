@@ -14,11 +14,15 @@ data into script globals), so keys are whitelisted: a form accepts only its
 own field keys, and no key may start with "_", be a Python keyword or shadow
 a builtin such as ``len``.
 
-What the server cannot do: evaluate FEEL. A field with a ``conditional.hide``
-expression may therefore be left out even when required (form-js does not
-submit hidden fields); options from ``valuesKey``/``valuesExpression`` are not
-checked against a list.
+Conditions are evaluated as form-js does (engine.spiff.feel, three-valued
+like feelin): a field or container whose ``conditional.hide`` is true for the
+submitted data (untouched fields at their default) is hidden — not validated,
+and stripped from the data if sent, as form-js leaves it out; a shown field is
+checked, required or not. A condition the server cannot evaluate is refused
+when the form is deployed, so the browser and the server never disagree.
+Options from ``valuesKey``/``valuesExpression`` are not checked against a list.
 """
+import copy
 import datetime
 import decimal
 import json
@@ -30,6 +34,7 @@ from pathlib import Path
 
 from engine.errors import DefinitionInvalid, FormInvalid
 from engine.identity.numbers import CHINA_TZ, check_id_number, check_uscc
+from engine.spiff import feel
 
 # Where an error is about the data as a whole rather than one field.
 ROOT = "$"
@@ -82,6 +87,7 @@ BAD_CHARACTERS = "含有无法保存的字符（空字符或不成对的代理�
 
 Field = namedtuple("Field", "key label type")
 _MISSING = object()
+_UNUSABLE = object()   # a FEEL min/max that did not come out a number
 
 
 def name_problem(name):
@@ -112,19 +118,14 @@ class Input:
         self.rules = rules
         self.required = rules.get("required") is True
         self.disabled = spec.get("disabled") is True
-        self.conditional = _hideable(spec)
+        self.hide = None  # the parsed conditional.hide, set by the reader
         self.options = None  # None: any value (options come from data)
         self.pattern = None
         self.format = None
         self.subtype = spec.get("subtype", "date")
         self.increment = None
         self.default = spec.get("defaultValue", _MISSING)
-
-
-def _hideable(spec):
-    # Hidden by a FEEL condition we cannot evaluate: may be absent.
-    conditional = spec.get("conditional")
-    return isinstance(conditional, dict) and bool(conditional.get("hide"))
+        self.feel_rules = {}  # min/max/minLength/maxLength written as FEEL ("=…"), parsed by the reader
 
 
 class Container:
@@ -135,7 +136,7 @@ class Container:
         self.path = path
         self.label = _label(spec) if path else None
         self.children = children
-        self.conditional = _hideable(spec)
+        self.hide = None
 
 
 def _label(spec):
@@ -218,7 +219,9 @@ class Form:
         errors = {}
         if not isinstance(data, dict):
             raise FormInvalid("表单数据应为 JSON 对象", details={ROOT: "应为 JSON 对象"})
-        cleaned = _validate_scope(self.nodes, data, "", errors)
+        # Conditions read the whole form's data as the browser holds it: untouched fields at their default.
+        context = _with_defaults(self.nodes, data)
+        cleaned = _validate_scope(self.nodes, data, "", errors, context)
         if not errors and _json_size(cleaned) > MAX_DATA_BYTES:
             errors[ROOT] = f"数据过大（上限 {MAX_DATA_BYTES // 1024} KiB）"
         if errors:
@@ -278,6 +281,22 @@ class _DefinitionReader:
             self.problem(where, f"字段名“{key}”重复")
         taken.add(key)
 
+    def read_condition(self, node, spec, where):
+        conditional = spec.get("conditional")
+        if conditional is None:
+            return node
+        hide = conditional.get("hide") if isinstance(conditional, dict) else conditional
+        if hide in (None, ""):
+            return node
+        if not isinstance(hide, str) or not hide.strip().startswith("="):
+            self.problem(where, "conditional.hide 应为以 = 开头的 FEEL 表达式")
+            return node
+        try:
+            node.hide = feel.parse_condition(hide)
+        except feel.FeelError as error:
+            self.problem(where, f"显示条件 {hide!r} 服务器无法计算（{error}）；请用比较、and/or/not 和字段名书写")
+        return node
+
     def read_container(self, spec, where, taken, depth):
         children = spec.get("components", [])
         if not isinstance(children, list):
@@ -288,13 +307,15 @@ class _DefinitionReader:
             self.problem(where, "动态列表缺少 path")
             return None
         if path is None:  # a plain group: its fields belong to the outer object
-            return Container(spec, None, self.read_scope(children, where + ".components", taken, depth + 1))
+            return self.read_condition(
+                Container(spec, None, self.read_scope(children, where + ".components", taken, depth + 1)), spec, where)
         reason = name_problem(path)
         if reason:
             self.problem(where, f"path“{path}”不可用：{reason}")
             return None
         self.claim(path, where, taken)
-        return Container(spec, path, self.read_scope(children, where + ".components", set(), depth + 1))
+        return self.read_condition(
+            Container(spec, path, self.read_scope(children, where + ".components", set(), depth + 1)), spec, where)
 
     def read_input(self, spec, where):
         key = spec.get("key")
@@ -302,16 +323,25 @@ class _DefinitionReader:
         if reason:
             self.problem(where, f"字段名“{key}”不可用：{reason}")
             return None
-        node = Input(spec)
+        node = self.read_condition(Input(spec), spec, where)
         rules = spec.get("validate") or {}
         if not isinstance(rules, dict):
             self.problem(where, "validate 应为 JSON 对象")
             return None
+        for name in ("min", "max", "minLength", "maxLength"):
+            text = rules.get(name)
+            if isinstance(text, str) and text.strip().startswith("="):   # form-js evaluates these as FEEL
+                try:
+                    node.feel_rules[name] = feel.parse_expression(text.strip()[1:])
+                except feel.FeelError as error:
+                    self.problem(where, f"validate.{name} 的表达式 {text!r} 服务器无法计算（{error}）")
         for name in ("min", "max"):
-            if name in rules and rules[name] is not None and not _is_number(rules[name]):
+            if name in rules and rules[name] is not None and not _is_number(rules[name]) and name not in node.feel_rules:
                 self.problem(where, f"validate.{name} 应为数字")
         for name in ("minLength", "maxLength"):
             value = rules.get(name)
+            if name in node.feel_rules:
+                continue
             if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
                 self.problem(where, f"validate.{name} 应为非负整数")
         if rules.get("pattern"):
@@ -341,8 +371,8 @@ class _DefinitionReader:
     def check_default(self, node, where):
         # A default is what the applicant sees prefilled: it must pass itself.
         # (Dates are left alone: "not in the past" changes with the day.)
-        if node.default is _MISSING or node.default in (None, "", [], False):
-            return
+        if node.default is _MISSING or node.default in (None, "", [], False) or node.feel_rules:
+            return   # (rules written as FEEL depend on the data)
         try:
             _validate_input(node, node.default)
         except _Bad as bad:
@@ -374,11 +404,33 @@ class _DefinitionReader:
 # --- checking data against the model ----------------------------------------
 
 
-def _validate_scope(nodes, data, prefix, errors):
+def _with_defaults(nodes, data):
+    """``data`` with every field left out at what form-js would hold for it (its default or empty value)."""
+    filled = dict(data)
+    for node in nodes:
+        if isinstance(node, Container) and node.path is None:
+            filled.update({k: v for k, v in _with_defaults(node.children, data).items() if k not in data})
+        elif isinstance(node, Container):
+            inner = data.get(node.path)
+            if node.type == "group":
+                filled[node.path] = _with_defaults(node.children, inner if isinstance(inner, dict) else {})
+        elif node.key not in filled:
+            filled[node.key] = node.default if node.default is not _MISSING else EMPTY_VALUES[node.type]
+    return filled
+
+
+def _hidden(node, context, scope):
+    if node.hide is None:
+        return False
+    # form-js's context: the form's data, with ``this`` the object the field belongs to.
+    return feel.hides(node.hide, {**context, "this": scope})
+
+
+def _validate_scope(nodes, data, prefix, errors, context):
     """Check one data object against the nodes sharing it; return its clean copy."""
     known = set()
     cleaned = {}
-    _collect(nodes, data, prefix, errors, known, cleaned)
+    _collect(nodes, data, prefix, errors, known, cleaned, context)
     for key in data:
         if key not in known:
             if isinstance(key, str) and key.startswith("_"):
@@ -388,19 +440,20 @@ def _validate_scope(nodes, data, prefix, errors):
     return cleaned
 
 
-def _collect(nodes, data, prefix, errors, known, cleaned, hideable=False):
+def _collect(nodes, data, prefix, errors, known, cleaned, context, hidden=False):
     for node in nodes:
         if isinstance(node, Container) and node.path is None:
-            _collect(node.children, data, prefix, errors, known, cleaned, hideable or node.conditional)
+            _collect(node.children, data, prefix, errors, known, cleaned, context,
+                     hidden or _hidden(node, context, data))
             continue
         key = node.key if isinstance(node, Input) else node.path
         known.add(key)
         where = prefix + key
         value = data.get(key, _MISSING)
-        if value is _MISSING and (hideable or node.conditional):
-            continue  # possibly hidden; form-js leaves hidden fields out
+        if hidden or _hidden(node, context, data):
+            continue  # hidden: form-js neither checks nor submits it, so a sent value is dropped
         if isinstance(node, Container):
-            cleaned[key] = _validate_container(node, value, where, errors)
+            cleaned[key] = _validate_container(node, value, where, errors, context)
             continue
         if node.disabled:
             if value is not _MISSING:
@@ -408,20 +461,38 @@ def _collect(nodes, data, prefix, errors, known, cleaned, hideable=False):
             continue
         if value is _MISSING:
             value = node.default if node.default is not _MISSING else EMPTY_VALUES[node.type]
+        if node.feel_rules:
+            node = _with_feel_rules(node, {**context, "this": data})
         try:
             cleaned[key] = _validate_input(node, value)
         except _Bad as bad:
             errors[where] = str(bad)
 
 
-def _validate_container(node, value, where, errors):
+def _with_feel_rules(node, context):
+    """A copy of ``node`` with its FEEL rules evaluated as form-js does: a rule that comes out null is
+    dropped; a min/max that comes out as something else fails any value (form-js: not a valid number)."""
+    evaluated = copy.copy(node)
+    evaluated.rules = dict(node.rules)
+    for name, tree in node.feel_rules.items():
+        result = feel.value(tree, context)
+        if _is_number(result):
+            evaluated.rules[name] = result
+        elif result is not None and name in ("min", "max"):
+            evaluated.rules[name] = _UNUSABLE
+        else:
+            evaluated.rules.pop(name, None)
+    return evaluated
+
+
+def _validate_container(node, value, where, errors, context):
     if node.type == "group":
         if value is _MISSING or value is None:
             value = {}
         if not isinstance(value, dict):
             errors[where] = "应为 JSON 对象"
             return None
-        return _validate_scope(node.children, value, where + ".", errors)
+        return _validate_scope(node.children, value, where + ".", errors, context)
     # dynamiclist: a list of objects, each checked against the children
     if value is _MISSING or value is None:
         value = []
@@ -435,7 +506,7 @@ def _validate_container(node, value, where, errors):
     for index, item in enumerate(value):
         here = f"{where}[{index}]"
         if isinstance(item, dict):
-            rows.append(_validate_scope(node.children, item, here + ".", errors))
+            rows.append(_validate_scope(node.children, item, here + ".", errors, context))
         else:
             errors[here] = "应为 JSON 对象"
     return rows
@@ -507,6 +578,9 @@ def _number(node, value):
     if abs(number) > MAX_SAFE_NUMBER:
         raise _Bad("数值超出可处理的范围")
     rules = node.rules
+    for name in ("min", "max"):
+        if rules.get(name) is _UNUSABLE:
+            raise _Bad("校验规则无法计算（最小值或最大值不是数字）")
     if _is_number(rules.get("min")) and number < decimal.Decimal(repr(rules["min"])):
         raise _Bad(f"不能小于 {rules['min']}")
     if _is_number(rules.get("max")) and number > decimal.Decimal(repr(rules["max"])):

@@ -24,7 +24,7 @@ from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, Matter
 from engine.spiff import scripting, timers
 
-from . import dialects, guide, xmlsafe
+from . import dialects, guide, lint, xmlsafe
 from .forms import Form
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -164,20 +164,44 @@ def element_properties(tree):
 
 
 def check_expressions(root, filename):
-    problems = {}
+    problems, first = {}, None
     for tag, mode in EXPRESSION_TAGS.items():
         for node in root.iter(tag):
             source = (node.text or "").strip()
             if not source:
                 continue
-            owner = next((a.get("id") for a in node.iterancestors() if a.get("id")), "?")
+            owner = next((a for a in node.iterancestors() if a.get("id")), None)
+            owner_id = owner.get("id") if owner is not None else "?"
             try:
                 scripting.compile_script(source, mode)
             except scripting.SANDBOX_ERRORS as exc:
-                problems[f"{owner}:{etree.QName(node).localname}"] = str(exc)
+                problems[f"{owner_id}:{etree.QName(node).localname}"] = str(exc)
+                if first is None:
+                    label = (owner.get("name") if owner is not None else None) or owner_id
+                    first = f"{etree.QName(owner).localname if owner is not None else ''} {owner_id}「{label}」" \
+                            f"的 {source[:80]!r}：{exc}"
     if problems:
-        raise DefinitionInvalid("流程中的脚本或表达式不被允许或有语法错误",
+        more = f"（另有 {len(problems) - 1} 处）" if len(problems) > 1 else ""
+        raise DefinitionInvalid(f"流程中的脚本或表达式不被允许或有语法错误：{first}{more}",
                                 details={"file": filename, "expressions": problems})
+
+
+def missing_called_processes(root, known):
+    """Call activities whose called process is not among ``known`` process ids: ``[(node, called)]``."""
+    return [(c, c.get("calledElement")) for c in root.iter(f"{{{BPMN_NS}}}callActivity")
+            if c.get("calledElement") and c.get("calledElement") not in known]
+
+
+def check_called_processes(src, known):
+    missing = missing_called_processes(src.tree.getroot(), known)
+    if missing:
+        node, called = missing[0]
+        raise DefinitionInvalid(
+            f"调用活动 {node.get('id')}「{node.get('name') or node.get('id')}」调用的流程 {called} 不在本次部署中："
+            "请把被调用流程的 BPMN 文件一起上传",
+            details={"file": src.filename, "problems": [
+                {"element": n.get("id"), "name": n.get("name") or "", "type": "callActivity",
+                 "reason": f"调用的流程 {c} 不在本次部署中"} for n, c in missing]})
 
 
 MAX_ID, MAX_NAME = 200, 300   # the columns element ids and names are copied into
@@ -207,8 +231,13 @@ class RepositoryService:
 
     # ---- deployment -------------------------------------------------------
 
-    def deploy(self, files, deployed_by=None):
+    def deploy(self, files, deployed_by=None, note=None):
         """Deploy files given as ``[(filename, bytes or str), …]`` in one unit of work."""
+        return self.deploy_checked(files, deployed_by, note)[0]
+
+    def deploy_checked(self, files, deployed_by=None, note=None):
+        """Deploy and lint: ``(deployed, problems)``; lint errors roll the deployment back
+        (``LintFailed``), warnings are returned. ``note`` (a change note) goes on new BPMN versions."""
         if not files:
             raise DefinitionInvalid("没有要部署的文件")
         sources = []
@@ -217,9 +246,32 @@ class RepositoryService:
                 raise DefinitionInvalid("文件过大", details={"file": filename, "max_bytes": MAX_FILE_BYTES})
             sources.append(_Source(filename, _text(data), kind_of(filename)))
         with self.engine.db.write() as session:  # a racing deployment of the same key gets Conflict
-            return self._deploy(session, sources, deployed_by)
+            deployed = self._deploy(session, sources, deployed_by)
+            # After the parse, so what deployment always refused keeps its own error; before the commit.
+            problems = lint.lint(files, fetch=self._fetcher(session), parse=False)
+            lint.raise_if_errors(problems)
+            if note:
+                for d in deployed:
+                    if d.kind == "bpmn" and d.created:
+                        self.get(session, "bpmn", d.key, d.version).note = note
+            return deployed, problems
 
-    def deploy_paths(self, paths, deployed_by=None):
+    def check(self, files):
+        """Lint an upload against what is deployed, without deploying: the problem list."""
+        if not files:
+            raise DefinitionInvalid("没有要检查的文件")
+        with self.engine.db.read() as session:
+            return lint.lint(files, fetch=self._fetcher(session))
+
+    def _fetcher(self, session):
+        def fetch(kind, key):
+            d = self._latest(session, kind, key)
+            return d.source if d is not None else None
+        return fetch
+
+    @staticmethod
+    def read_paths(paths):
+        """``[(filename, bytes)]`` of the given files and of the deployable files in given folders."""
         files = []
         for path in paths:
             path = Path(path)
@@ -232,7 +284,10 @@ class RepositoryService:
                         continue
                     raise
                 files.append((child.name, child.read_bytes()))
-        return self.deploy(files, deployed_by)
+        return files
+
+    def deploy_paths(self, paths, deployed_by=None):
+        return self.deploy(self.read_paths(paths), deployed_by)
 
     def _deploy(self, session, sources, deployed_by):
         results = []
@@ -293,6 +348,7 @@ class RepositoryService:
                 raise DefinitionInvalid(f"流程 {pid} 引用的表单 {key} 尚未部署",
                                         details={"process": pid, "missing_form": key})
         bpmn_sources = [src] + [b for b in batch_bpmns if b is not src]
+        check_called_processes(src, {p for b in bpmn_sources for p in b.process_ids()})
         parser = self._parse(bpmn_sources, dmn_sources)
         try:
             spec = parser.get_spec(pid)
@@ -325,6 +381,33 @@ class RepositoryService:
         except (ValidationException, SpiffWorkflowException) as exc:
             raise DefinitionInvalid(f"文件未通过校验：{exc}", details={"reason": str(exc)}) from exc
         return parser
+
+    def build_specs(self, files, pid):
+        """Parse an upload as deployment does and return ``(spec, subprocess_specs)`` of process
+        ``pid`` without storing anything (a draft's sandbox trial). DMN it calls that the upload
+        lacks come from what is deployed."""
+        sources = [_Source(filename, _text(data), kind_of(filename)) for filename, data in files]
+        bpmns = [s for s in sources if s.kind == "bpmn"]
+        dmns = [s for s in sources if s.kind == "dmn"]
+        main = next((s for s in bpmns if pid in s.process_ids()), None)
+        if main is None:
+            raise DefinitionInvalid(f"没有可执行的流程 {pid}", details={"process": pid})
+        have = {did for s in dmns for did in s.decision_ids()}
+        with self.engine.db.read() as session:
+            for src in bpmns:
+                for did in src.called_decisions():
+                    if did not in have:
+                        latest = self._latest(session, "dmn", did)
+                        if latest is None:
+                            raise DefinitionInvalid(f"流程 {pid} 调用的决策表 {did} 尚未部署",
+                                                    details={"process": pid, "missing_decision": did})
+                        dmns.append(_Source(latest.filename, latest.source, "dmn"))
+                        have.add(did)
+        parser = self._parse([main] + [b for b in bpmns if b is not main], dmns)
+        try:
+            return parser.get_spec(pid), parser.get_subprocess_specs(pid)
+        except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
+            raise DefinitionInvalid(f"流程 {pid} 无法解析：{exc}", details={"process": pid, "reason": str(exc)}) from exc
 
     def _store(self, session, kind, key, sha, src, deployed_by, name="", spec=None, uses=None):
         latest = self._latest(session, kind, key)

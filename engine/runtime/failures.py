@@ -34,7 +34,7 @@ def element_error(exc, task=None):
     elif isinstance(cause, SpiffWorkflowException):
         reason = _KNOWN.get(text) or f"流程引擎无法继续（{text}）"
     else:
-        reason = f"{type(cause).__name__}：{text}"
+        reason = scripting.plain_reason(cause)   # the English original is in details["detail"]
     error.message = f"环节「{where}」执行失败：{reason}"
     return error
 

@@ -301,3 +301,99 @@ def to_python(text):
     tree = parser.disjunction()
     parser.done()
     return ast.unparse(ast.fix_missing_locations(ast.Expression(body=_py(tree))))
+
+
+# ---- boolean expressions over form data (form-js ``conditional.hide``) ----------
+
+def parse_condition(text):
+    """The tree of a boolean FEEL expression (form-js writes ``=`` before it)."""
+    text = text.strip()
+    if text.startswith("="):
+        text = text[1:]
+    parser = _Parser(text)
+    tree = parser.disjunction()
+    parser.done()
+    return tree
+
+
+def _feel_type(v):
+    if v is None:
+        return "nil"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    return {str: "string", dict: "context", list: "list"}.get(type(v), type(v).__name__)
+
+
+def feel_equals(a, b):
+    """feelin's ``equals``: True, False or None (different types)."""
+    if (a is None) != (b is None):
+        return False
+    if isinstance(a, list) and len(a) < 2:
+        a = a[0] if a else None
+    if isinstance(b, list) and len(b) < 2:
+        b = b[0] if b else None
+    kind = _feel_type(a)
+    if kind != _feel_type(b):
+        return None
+    if kind == "nil":
+        return True
+    if kind == "list":
+        return len(a) == len(b) and all(feel_equals(x, y) is True for x, y in zip(a, b))
+    if kind == "context":
+        return a.keys() == b.keys() and all(feel_equals(a[k], b[k]) is True for k in a)
+    return a == b
+
+
+def _truth(v):
+    return v if isinstance(v, bool) else None
+
+
+def evaluate(tree, data):
+    """The value of a condition tree over ``data`` as feelin (form-js's FEEL) computes it:
+    an unknown name is null; ``=`` is feelin's equality (null across types), ``!=`` its
+    negation (true across types); ordering with null or across types is null;
+    ``and``/``or``/``not`` are three-valued."""
+    kind = tree[0]
+    if kind == "cmp":
+        a, b = evaluate(tree[2], data), evaluate(tree[3], data)
+        op = tree[1]
+        if op == "=":
+            return feel_equals(a, b)
+        if op == "!=":
+            return not feel_equals(a, b)   # JavaScript's !null is true
+        if a is None or b is None or _feel_type(a) != _feel_type(b) or _feel_type(a) not in ("number", "string"):
+            return None
+        return bool(_COMPARE[op](a, b))
+    if kind == "and":
+        values = [_truth(evaluate(t, data)) for t in tree[1]]
+        if any(v is False for v in values):
+            return False
+        return True if all(v is True for v in values) else None
+    if kind == "or":
+        values = [_truth(evaluate(t, data)) for t in tree[1]]
+        if any(v is True for v in values):
+            return True
+        return False if all(v is False for v in values) else None
+    if kind == "not":
+        inner = evaluate(tree[1], data)
+        return None if not isinstance(inner, bool) else not inner
+    return value(tree, data)
+
+
+def hides(tree, data):
+    """form-js's ``conditional.hide``: feelin's unary test against no input, true only when it holds.
+    A boolean result is the answer; any other value is compared with the (null) input; a ``not(…)``
+    around the whole negates that test."""
+    if tree[0] == "not":
+        # At the top, not(…) is the unary tests' negation: of the test, not of a value.
+        return not _positive_test(tree[1], data)
+    return _positive_test(tree, data)
+
+
+def _positive_test(tree, data):
+    result = evaluate(tree, data)
+    if isinstance(result, bool):
+        return result
+    return feel_equals(None, result) is True

@@ -859,5 +859,23 @@ def to_script_error(exc):
             details["line"] = exc.line_number
             details["line_text"] = exc.error_line
         details["notes"] = list(getattr(exc, "notes", []) or getattr(exc, "__notes__", []))
-    message = str(cause) if isinstance(cause, SANDBOX_ERRORS) else f"流程脚本执行失败：{type(cause).__name__}"
+    message = str(cause) if isinstance(cause, SANDBOX_ERRORS) else f"流程脚本执行失败：{plain_reason(cause)}"
     return ScriptError(message, details=details)
+
+
+def plain_reason(cause):
+    """What a Python error in a drawn condition or script means, in the clerk's words (the English
+    original stays in the error's details for the analyst)."""
+    name = getattr(cause, "name", None) if isinstance(cause, NameError) else None
+    if name:
+        return (f"条件或脚本引用了办件中没有的数据「{name}」（流程图可能写错了变量名）；"
+                "办件保持原状，请联系流程管理员修正流程，再把办件迁移到修正后的版本")
+    what = _ERROR_WORDS.get(type(cause).__name__, "运行出错")
+    return f"条件或脚本{what}；办件保持原状，请联系流程管理员"
+
+
+_ERROR_WORDS = {
+    "NameError": "引用了不存在的数据", "TypeError": "数据类型不符", "KeyError": "缺少所需的数据项",
+    "IndexError": "列表下标越界", "ZeroDivisionError": "除数为零", "ValueError": "数据取值不合法",
+    "AttributeError": "使用了不存在的属性", "OverflowError": "数值过大",
+}

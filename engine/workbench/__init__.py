@@ -1,0 +1,1 @@
+"""Analyst workbench (#13): drafts, sandbox trials of a draft, versions and migration of running cases."""
