@@ -58,6 +58,9 @@ HIDE_CASES = [
     ("=a and b", {"a": None, "b": True}, True),
     ('=kind', {"kind": "x"}, False),
     ('=kind', {}, True),
+    ("=count(xs) = 0", {"xs": []}, True),        # count(): hide while a list is empty
+    ("=count(xs) = 0", {"xs": ["a"]}, False),
+    ("=count(xs) = 0", {}, False),
     ('=address.city = "440300"', {"address": {"city": "440300"}}, True),
     ("=n + 1 > 2", {"n": 2}, True),
 ]

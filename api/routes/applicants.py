@@ -245,7 +245,7 @@ def draft_body(target, row, files):
             "updated_at": row.updated_at}
 
 
-@blp.route(f"/drafts/{TARGET}", methods=["GET"])
+@blp.route(f"/application-drafts/{TARGET}", methods=["GET"])
 @auth.requires(APPLICANT)
 @blp.response(200, DraftOutSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="没有草稿")
@@ -255,7 +255,7 @@ def get_draft(kind, key):
     return draft_body(f"{kind}:{key}", row, files)
 
 
-@blp.route(f"/drafts/{TARGET}", methods=["PUT"])
+@blp.route(f"/application-drafts/{TARGET}", methods=["PUT"])
 @auth.requires(APPLICANT)
 @blp.arguments(DraftSchema)
 @blp.response(200, DraftOutSchema)
@@ -269,7 +269,7 @@ def save_draft(body, kind, key):
     return draft_body(target, row, files)
 
 
-@blp.route(f"/drafts/{TARGET}", methods=["DELETE"])
+@blp.route(f"/application-drafts/{TARGET}", methods=["DELETE"])
 @auth.requires(APPLICANT)
 @blp.response(204)
 @blp.alt_response(404, schema=ErrorSchema)

@@ -151,6 +151,11 @@ class _Parser:
             return ("lit", float(v) if "." in v else int(v))
         if kind == "str":
             return ("lit", re.sub(r"\\(.)", r"\1", v[1:-1]))
+        if kind == "name" and v == "count" and self.peek()[1] == "(":
+            self.pos += 1  # count(list): the one built-in forms need, e.g. hiding a field when a list is empty
+            inner = self.expression()
+            self.expect(")")
+            return ("count", inner)
         if kind == "name" and v == "not" and self.peek()[1] == "(":
             self.pos += 1
             inner = self.disjunction()
@@ -210,6 +215,9 @@ def value(tree, data):
     kind = tree[0]
     if kind == "lit":
         return tree[1]
+    if kind == "count":
+        items = value(tree[1], data) if tree[1][0] in ("lit", "var", "arith", "count") else evaluate(tree[1], data)
+        return len(items) if isinstance(items, list) else None  # feelin: count(non-list) is null
     if kind == "var":
         current = data
         for key in tree[1]:
@@ -292,6 +300,8 @@ def _py(tree):
         return ast.BoolOp(op=ast.And() if kind == "and" else ast.Or(), values=[_py(t) for t in tree[1]])
     if kind == "not":
         return ast.UnaryOp(op=ast.Not(), operand=_py(tree[1]))
+    if kind == "count":
+        return ast.Call(func=ast.Name("len", ast.Load()), args=[_py(tree[1])], keywords=[])
     raise FeelError(f"不支持的表达式 {kind}")
 
 

@@ -162,13 +162,13 @@ def test_uploads_are_checked_hashed_stored_outside_the_database_and_used_once(ap
 
 
 def test_drafts_are_per_applicant_and_go_away_on_submit(app, applicant, themed):
-    target = "/api/v1/drafts/theme/graduate_talent"
+    target = "/api/v1/application-drafts/theme/graduate_talent"
     assert applicant.get(target).status_code == 404
     r = applicant.put(target, json={"data": {"school": "深圳大学"}})
     assert r.status_code == 200 and r.get_json()["data"] == {"school": "深圳大学"}
     r = applicant.put(target, json={"data": {"school": "深圳大学", "age": 22}})
     assert applicant.get(target).get_json()["data"] == {"school": "深圳大学", "age": 22}
-    assert applicant.put("/api/v1/drafts/theme/nope", json={"data": {}}).status_code == 404
+    assert applicant.put("/api/v1/application-drafts/theme/nope", json={"data": {}}).status_code == 404
     other = app.test_client()
     r = register(other, OTHER)
     other.environ_base["HTTP_X_CSRF_TOKEN"] = r.get_json()["csrf_token"]

@@ -25,7 +25,7 @@ start(async () => {
     notice.hidden = false;
     for (const id of ["save-draft", "submit"]) document.getElementById(id).disabled = true;
   }
-  const draft = session.role === "applicant" ? await get(`/drafts/${target}`).catch(() => null) : null;
+  const draft = session.role === "applicant" ? await get(`/application-drafts/${target}`).catch(() => null) : null;
   for (const f of draft?.uploads || []) addUpload(f);
   for (const c of draft?.commitments || []) committed.add(c);
   if (info.form) {
@@ -99,7 +99,7 @@ function payload() {
 }
 
 async function saveDraft() {
-  await api("PUT", `/drafts/${target}`, { json: payload() });
+  await api("PUT", `/application-drafts/${target}`, { json: payload() });
   document.getElementById("draft-state").textContent = `草稿已保存（${new Date().toLocaleTimeString("zh-CN", { hour12: false })}）`;
   flash("草稿已保存", "success");
 }
