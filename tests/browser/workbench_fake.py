@@ -275,7 +275,7 @@ class FakeWorkbenchApi:
 
 
 # Set to False once #13b is merged: the workbench tests then run against the real endpoints.
-USE_FAKE = True
+USE_FAKE = False
 
 
 def install(page, engine):
