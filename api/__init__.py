@@ -21,6 +21,7 @@ from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
+from .routes import window  # front window (#9)
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
@@ -80,6 +81,7 @@ def create_app(engine, config=None):
     for module in (session, tokens, definitions, cases, tasks, cc, webhooks, jobs, organisation, supervision):
         api.register_blueprint(module.blp)
     api.register_blueprint(jobs.incidents_blp)
+    api.register_blueprint(window.blp)  # front window (#9)
     app.register_blueprint(docs.blp)
 
     @app.before_request

@@ -33,6 +33,7 @@ from .runtime.service import RuntimeService
 from .supervision.service import SupervisionService
 from .tasks.service import TaskService
 from .webhooks import WebhookService
+from .window.service import WindowService
 
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
 
@@ -52,6 +53,7 @@ class Engine:
         self.webhooks = WebhookService(self)
         self.supervision = SupervisionService(self)
         self.attachments = AttachmentService(self)
+        self.window = WindowService(self)  # front window (#9)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

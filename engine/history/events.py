@@ -59,6 +59,10 @@ EVENT_TYPES = (CASE_STARTED, CASE_COMPLETED, CASE_TERMINATED, TASK_READY, TASK_C
                TASK_UNSIGNED, TASK_CC, TASK_WITHDRAWN, TASK_URGED, CORRECTION_OPENED, CORRECTION_ANSWERED,
                ATTACHMENT_ADDED)
 
+# Front window (#9): a numbered written notice (受理通知书, 容缺受理告知书 …) was issued.
+NOTICE_ISSUED = "notice_issued"
+EVENT_TYPES += (NOTICE_ISSUED,)
+
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):
     """Append one event to ``case``'s trail; the caller's unit of work commits it.
