@@ -879,3 +879,8 @@ class LabelsSchema(Schema):
 
 class IntakeMattersSchema(Schema):
     items = fields.List(fields.Dict())
+
+
+class FormSchemaSchema(Schema):
+    key = fields.String()
+    schema = fields.Dict()

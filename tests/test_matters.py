@@ -75,7 +75,7 @@ def test_food_licence_parallel_review_waits_for_the_supplement_then_issues(deplo
     work(deployed, case.id, "deliver", {"licence_number": "JY12345678901234", "delivery_method": "electronic"})
     done = case_row(deployed, case.id)
     assert done.status == "completed"
-    assert done.data["supplement"]["received_materials"] == ["从业人员健康证明"]
+    assert done.data["supplement"]["supplied_materials"] == ["从业人员健康证明"]
     assert "message_received" in types(deployed, case.id)
     with deployed.db.read() as s:
         assert s.query(Job).filter_by(case_id=case.id).count() == 0

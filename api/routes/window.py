@@ -3,13 +3,14 @@ from flask import g
 from flask_smorest import Blueprint
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 
+from engine.errors import NotFound
 from engine.models import Matter
 from engine.runtime.step import form_key_of
 from engine.window import rules
 
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from .. import auth
-from ..schemas import (ErrorSchema, IntakeMattersSchema, LabelsSchema, NoticeCreateSchema, NoticeListSchema,
+from ..schemas import (ErrorSchema, FormSchemaSchema, IntakeMattersSchema, LabelsSchema, NoticeCreateSchema, NoticeListSchema,
                        NoticeSchema, TaskWindowSchema)
 
 blp = Blueprint("window", __name__, url_prefix="/api/v1", description="前台综合受理：收件、受理文书、送达")
@@ -31,8 +32,10 @@ def intake_matters():
             forms = sorted({form_key_of(s) for s in spec.task_specs.values() if isinstance(s, StartEvent)} - {None})
             matter = session.get(Matter, key)
             matter_name = matter.name if matter else None
+            schema = engine().repository.form(session, forms[0])[0].schema if forms else None
             items.append({"process": key, "name": matter_name or spec.description or key,
-                          "materials": rules.materials_of(session, key), "form": forms[0] if forms else None})
+                          "materials": rules.materials_of(session, key), "form": forms[0] if forms else None,
+                          "form_schema": schema})
     return {"items": items}
 
 
@@ -53,6 +56,19 @@ def case_labels(case_id):
     """办件数据的中文名称和选项文字（取自办件所用流程版本的表单）"""
     case = engine().runtime.get(case_id, g.actor)
     return {"labels": engine().window.labels(case.definition_id)}
+
+
+@blp.route("/cases/<int(min=1, max=2147483647):case_id>/forms/<string(maxlength=200):key>", methods=["GET"])
+@auth.requires(*READERS)
+@blp.response(200, FormSchemaSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def case_form(case_id, key):
+    """办件所用流程版本中的一个表单（如登记补正材料的表单），供页面用 form-js 显示"""
+    case = engine().runtime.get(case_id, g.actor)
+    schema = engine().window.forms(case.definition_id).get(key)
+    if schema is None:
+        raise NotFound("该办件没有这个表单", details={"key": key})
+    return {"key": key, "schema": schema}
 
 
 @blp.route("/cases/<int(min=1, max=2147483647):case_id>/notices", methods=["GET"])

@@ -15,6 +15,12 @@ OWN = {
     "intake_materials": {"label": "收件材料", "options": RECEIVED},
     "delivery_method": {"label": "送达方式", "options": METHODS},
     "delivery": {"label": "送达情况"},
+    "method": {"label": "送达方式", "options": METHODS},
+    "carrier": {"label": "寄递企业"},
+    "tracking_number": {"label": "邮寄单号"},
+    "collector_name": {"label": "领取人"},
+    "collector_id_number": {"label": "领取人身份证号"},
+    "identity_checked": {"label": "已核验领取人身份", "options": {"true": "是", "false": "否"}},
     "case_number": {"label": "办件编号"},
     "applicant": {"label": "申请人"},
 }

@@ -43,23 +43,26 @@ class WindowService:
         return {"role": role, "materials": materials, "intake": (case.data or {}).get("intake_materials") or {},
                 "methods": rules.METHODS if role == rules.DELIVERY else {}}
 
-    def labels(self, definition_id):
-        """{key: {label, options}} of every form the process version uses."""
+    def forms(self, definition_id):
+        """{form key: form-js schema} of every deployed form the process version names."""
+        from engine.errors import NotFound
         from engine.runtime.step import form_key_of
 
         with self.engine.db.read() as session:
             spec, subprocess_specs = self.engine.repository.specs(session, definition_id)
             specs = list(spec.task_specs.values()) + [s for sub in subprocess_specs.values()
                                                        for s in sub.task_specs.values()]
-            keys = sorted({form_key_of(s) for s in specs} - {None})
-            schemas = []
-            for key in keys:
+            out = {}
+            for key in sorted({form_key_of(s) for s in specs} - {None}):
                 try:
-                    form, _ = self.engine.repository.form(session, key)
-                except Exception:  # a form not deployed: its keys fall back to themselves
+                    out[key] = self.engine.repository.form(session, key)[0].schema
+                except NotFound:  # a form not deployed: its keys fall back to themselves
                     continue
-                schemas.append(form.schema)
-        return labels.of_forms(schemas)
+        return out
+
+    def labels(self, definition_id):
+        """{key: {label, options}} of every form the process version uses."""
+        return labels.of_forms(self.forms(definition_id).values())
 
     def notices(self, case_id):
         with self.engine.db.read() as session:

@@ -138,12 +138,12 @@ def test_tolerated_case_waits_for_the_supplement_and_the_window_records_it(as_, 
 
     # recording the supplement: other groups 403, the wait's form checks the data
     r = staff("market")("POST", f"/api/v1/cases/{case['id']}/messages",
-                        json={"name": "supplement_received", "data": {"received_materials": ["从业人员健康证明"]}})
+                        json={"name": "supplement_received", "data": {"supplied_materials": ["从业人员健康证明"]}})
     assert r.status_code in (403, 404)
     r = window("POST", f"/api/v1/cases/{case['id']}/messages", json={"name": "supplement_received", "data": {}})
     assert r.status_code == 422
     r = window("POST", f"/api/v1/cases/{case['id']}/messages",
-               json={"name": "supplement_received", "data": {"received_materials": ["从业人员健康证明"]}})
+               json={"name": "supplement_received", "data": {"supplied_materials": ["从业人员健康证明"]}})
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert "wait_supplement" not in {w["element_id"] for w in body["waiting"]}
@@ -196,3 +196,18 @@ def test_delivery_by_post_is_recorded(as_, staff):
     assert body["delivery_text"] == "邮寄送达（中国邮政EMS 1234567890123）"
     labels = window("GET", f"/api/v1/cases/{case['id']}/labels").get_json()["labels"]
     assert labels["market_opinion"]["label"] and labels["acceptance"]["options"]["accept"] == "受理"
+
+
+def test_the_correction_notice_is_numbered_and_follows_the_latest_correction(as_):
+    window, admin = as_("window"), as_("admin")
+    case = take_in(window)
+    assert window("POST", f"/api/v1/cases/{case['id']}/notices", json={"kind": "correction"}).status_code == 409
+    r = admin("POST", f"/api/v1/cases/{case['id']}/correction",
+              json={"items": [{"material": "营业执照", "problem": "未加盖公章"}], "reason": "材料不符合法定形式"})
+    assert r.status_code == 201, r.get_json()
+    notice = window("POST", f"/api/v1/cases/{case['id']}/notices", json={"kind": "correction"}).get_json()
+    assert notice["title"] == "补正告知书" and notice["items"] == [{"material": "营业执照", "problem": "未加盖公章"}]
+    assert notice["number"].startswith("通办补字") and notice["issued_by"] == "window"
+    listed = as_("auditor")("GET", f"/api/v1/cases/{case['id']}/notices").get_json()["items"]
+    assert [n["number"] for n in listed] == [notice["number"]]
+    assert as_("auditor")("POST", f"/api/v1/cases/{case['id']}/notices", json={"kind": "correction"}).status_code == 403
