@@ -33,6 +33,8 @@ DERIVED = {ev.TASK_READY, ev.TASK_CANCELLED, ev.GATEWAY_PASSED, ev.RULE_EVALUATE
 # People taking work, and the clock and cards of supervision: nothing in the workflow moves.
 NO_EFFECT = {ev.TASK_CLAIMED, ev.TASK_UNCLAIMED, ev.CLOCK_STARTED, ev.CLOCK_PAUSED, ev.CLOCK_RESUMED,
              ev.CLOCK_UNAVAILABLE, ev.CARD_CHANGED, ev.SPECIAL_PROCEDURE_STARTED, ev.SPECIAL_PROCEDURE_ENDED}
+# A printed notice says what happened and a file brought to the window (#9) is kept: neither moves the flow.
+NO_EFFECT |= {ev.NOTICE_ISSUED, ev.ATTACHMENT_ADDED}
 
 TYPE_NAMES = {
     ev.CASE_STARTED: "办件启动", ev.CASE_COMPLETED: "办结", ev.CASE_TERMINATED: "终止", ev.TASK_READY: "任务到达",

@@ -1,5 +1,6 @@
 """Front window (#9): 收件 by window clerks, acceptance rules from the catalogue, notices,
 recording a supplement, the waiting list and delivery."""
+import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -148,6 +149,13 @@ def test_tolerated_case_waits_for_the_supplement_and_the_window_records_it(as_, 
     body = r.get_json()
     assert "wait_supplement" not in {w["element_id"] for w in body["waiting"]}
     assert "核验补正材料" in {t["name"] for t in body["tasks"] if t["state"] == "READY"}
+    # the trail with its acceptance, notice, a file and the recorded supplement replays to the same state
+    r = window("POST", f"/api/v1/cases/{case['id']}/attachments",
+               data={"file": (io.BytesIO(b"%PDF-1.4 health"), "健康证.pdf")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    replay = as_("admin")("GET", f"/api/v1/cases/{case['id']}/replay").get_json()
+    assert replay["ok"] is True, replay["divergence"]
+    assert as_("admin")("GET", f"/api/v1/cases/{case['id']}/verify").get_json()["intact"] is True
 
 
 def test_the_supplement_deadline_set_at_acceptance_ends_the_case(as_, staff, deployed):

@@ -83,6 +83,7 @@ def test_window_clerk_takes_in_accepts_under_tolerance_records_the_supplement_an
     # Recording the supplement: the wait's own form, with an attachment
     page.goto(f"/cases/{case_id}")
     expect(page.locator("#notices")).to_contain_text(number)
+    expect(page.locator("#trail")).to_contain_text("出具文书")
     page.click("#waiting button.record")
     dialog = page.locator("#record-dialog")
     expect(dialog).to_be_visible()

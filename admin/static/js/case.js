@@ -137,6 +137,7 @@ function summary(event) {
   if (data.opinion) parts.push("意见：" + data.opinion);
   if (data.message) parts.push("催办：" + data.message);
   if (data.items) parts.push("补正：" + data.items.map((i) => `${i.material}（${i.problem}）`).join("；"));
+  if (event.type === "notice_issued") parts.push(`${data.title} ${data.number}`);
   const detail = data.submitted || data.outputs || data.data || (event.type === "message_received" ? data : null);
   if (detail && Object.keys(detail).length) {
     parts.push(el("details", {}, el("summary", {}, "数据"), el("pre", {}, JSON.stringify(detail, null, 2))));
