@@ -14,7 +14,8 @@ def check(step, actor, name, payload):
     if not waits:
         raise NothingWaiting(f"该办件当前没有等待「{name}」的环节", details={"message": name})
     wait = waits[0]
-    if actor.role == "clerk" and wait["lane"] not in actor.groups:
+    # A wait drawn outside any lane is everyone's, as a task outside any lane is.
+    if actor.role == "clerk" and wait["lane"] and wait["lane"] not in actor.groups:
         raise Forbidden("只有等待环节所在部门的人员可以登记", details={"message": name, "lane": wait["lane"]})
     if wait["form"]:
         form, _ = step.engine.repository.form(step.session, wait["form"])
