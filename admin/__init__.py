@@ -233,3 +233,16 @@ def guide(code):
 @blueprint.route("/progress")
 def progress():
     return render_template("admin/progress.html")
+
+# ---- front window (#9) ----------------------------------------------------------------
+
+@blueprint.route("/intake")
+def intake():
+    """收件: a window clerk registers a walk-in application."""
+    return render_template("admin/intake.html")
+
+
+@blueprint.route("/cases/<int:case_id>/notices/<any(acceptance, tolerance, refusal, correction):kind>")
+def window_notice(case_id, kind):
+    """受理通知书、容缺受理告知书、不予受理决定书、补正告知书 as print views."""
+    return render_template("admin/window_notice.html", case_id=case_id, kind=kind)

@@ -21,7 +21,7 @@ from engine.errors import InvalidInput, TongbanError
 
 from . import docs, errors, masking, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
-from .routes import applicants, licences, public, ratings, workbench
+from .routes import applicants, licences, public, ratings, window, workbench
 from .schemas import ErrorSchema
 
 JSON_LIMIT = 1024 * 1024               # any JSON body
@@ -88,6 +88,8 @@ def create_app(engine, config=None):
         api.register_blueprint(module.blp)
 
     api.register_blueprint(workbench.blp)  # analyst workbench (#13b)
+
+    api.register_blueprint(window.blp)  # front window (#9)
     app.register_blueprint(docs.blp)
 
     @app.before_request

@@ -66,4 +66,10 @@ def case_detail(engine, actor, case_id):
     body["correction"] = engine.runtime.correction(case.id)
     body["opinions"] = engine.tasks.opinions(case.id)
     body["application"] = engine.applicants.siblings(case)  # #10b: the cases applied for together
+
+    # Front window (#9): what the case waits for, its notices, how the result was delivered.
+    body["waiting"] = engine.window.waiting(case)
+    body["notices"] = engine.window.notices(case.id)
+    body["delivery"] = (case.data or {}).get("delivery")
+    body["delivery_text"] = engine.window.delivery_text(case)
     return body

@@ -186,6 +186,10 @@ class CaseCreateSchema(Schema):
     process = fields.String(required=True, validate=validate.Length(min=1, max=200))
     applicant = fields.Nested(ApplicantSchema, required=True)
     data = fields.Dict(keys=fields.String(), load_default=dict)
+    materials = fields.Dict(keys=fields.String(validate=validate.Length(max=200)),
+                            values=fields.String(validate=validate.OneOf(["original", "upload", "copy"])),
+                            load_default=None, validate=validate.Length(max=100),
+                            metadata={"description": "收件：{材料名称: original 已核验原件 | upload 已上传 | copy 已收复印件}"})
 
 
 class MessageSchema(Schema):
@@ -431,10 +435,16 @@ class CaseSchema(Schema):
     application = fields.Dict(allow_none=True, metadata={
         "description": "一同申请的办件（一件事）：{id, theme, theme_name, commitments, cases:[{id, number, process, matter, status}]}"})
 
+    waiting = fields.List(fields.Nested("WaitingSchema"), metadata={"description": "办件正在等待的消息、定时器"})
+    notices = fields.List(fields.Nested("NoticeSchema"), metadata={"description": "已出具的文书（受理通知书等）"})
+    delivery = fields.Dict(allow_none=True, metadata={"description": "出件/送达情况"})
+    delivery_text = fields.String(allow_none=True, metadata={"description": "送达情况（文字）"})
+
 
 class CaseSummarySchema(CaseSchema):
     class Meta:
-        exclude = ("tasks", "data", "correction", "opinions", "application")
+        exclude = ("tasks", "data", "correction", "opinions", "application", "waiting", "notices", "delivery",
+                   "delivery_text")
 
 
 class CaseArgs(PageArgs):
@@ -1035,3 +1045,62 @@ class MigrationResultSchema(Schema):
     dry_run = fields.Boolean()
     to_version = fields.Integer()
     items = fields.List(fields.Nested(MigrationItemSchema))
+
+# ---- front window (#9) ------------------------------------------------------------------
+
+class WaitingSchema(Schema):
+    element_id = fields.String()
+    name = fields.String()
+    kind = fields.String(metadata={"enum": ["message", "timer", "receive", "signal"]})
+    message = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    lane = fields.String(allow_none=True)
+    form = fields.String(allow_none=True, metadata={"description": "登记该消息所用表单"})
+
+
+class NoticeCreateSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["acceptance", "tolerance", "refusal", "correction"]),
+                         metadata={"description": "acceptance 受理通知书、tolerance 容缺受理告知书、"
+                                                  "refusal 不予受理决定书、correction 补正告知书"})
+
+
+class NoticeSchema(Schema):
+    kind = fields.String()
+    title = fields.String()
+    number = fields.String()
+    case_number = fields.String()
+    matter = fields.String()
+    applicant = fields.Dict()
+    missing_materials = fields.List(fields.String())
+    supplement_due = fields.String(allow_none=True)
+    refuse_reason = fields.String(allow_none=True)
+    items = fields.List(fields.Dict())
+    reason = fields.String(allow_none=True)
+    seq = fields.Integer()
+    issued_at = fields.DateTime()
+    issued_by = fields.String()
+    issued_by_name = fields.String(allow_none=True)
+
+
+class NoticeListSchema(Schema):
+    items = fields.List(fields.Nested(NoticeSchema))
+
+
+class TaskWindowSchema(Schema):
+    role = fields.String(allow_none=True, metadata={"enum": ["acceptance", "delivery", None]})
+    materials = fields.List(fields.Dict())
+    intake = fields.Dict()
+    methods = fields.Dict()
+
+
+class LabelsSchema(Schema):
+    labels = fields.Dict(metadata={"description": "{数据键: {label, options: {取值: 文字}}}"})
+
+
+class IntakeMattersSchema(Schema):
+    items = fields.List(fields.Dict())
+
+
+class FormSchemaSchema(Schema):
+    key = fields.String()
+    schema = fields.Dict()

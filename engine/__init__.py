@@ -38,6 +38,8 @@ from .tasks.service import TaskService
 from .webhooks import WebhookService
 from .workbench.service import WorkbenchService  # analyst workbench (#13b)
 
+from .window.service import WindowService
+
 __all__ = ["Engine", "Actor", "SYSTEM", "Scheduler"]
 
 
@@ -61,6 +63,8 @@ class Engine:
         self.public = PublicService(self)     # 进度查询 (#10a)
 
         self.workbench = WorkbenchService(self)  # drafts, trials, versions, migration (#13b)
+
+        self.window = WindowService(self)  # front window (#9)
 
     def execute(self, command, within=None):
         """Run one command in one unit of work; returns its result.

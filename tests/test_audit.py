@@ -16,6 +16,7 @@ from engine.models import Case, CaseEvent
 
 from .test_matters import PERSON, decide, review_both, start_food, work
 from .test_cli import tongban
+from tests.window_data import FOOD_COMPLETE, FOOD_TOLERATED, SUPPLEMENT
 
 
 # ---- the attacker's tools ------------------------------------------------------------
@@ -71,7 +72,7 @@ def rehash_chain(engine, case_id):
 @pytest.fixture
 def food_case(deployed):
     """A food licence case that went round the 退回 loop once and was approved."""
-    case = start_food(deployed, {"acceptance": "accept", "materials_missing": False})
+    case = start_food(deployed, FOOD_COMPLETE)
     review_both(deployed, case.id)
     decide(deployed, case.id, "return")
     work(deployed, case.id, "correct", {"correction_notes": "请补充布局图", "materials_missing": False})
@@ -313,7 +314,7 @@ def test_replay_food_licence_supplement_arrives(deployed):
     case = start_food(deployed)
     deployed.clock.travel(timedelta(days=1))
     review_both(deployed, case.id)
-    deployed.runtime.send_message(case.id, "supplement_received", {"files": ["健康证.pdf"]})
+    deployed.runtime.send_message(case.id, "supplement_received", SUPPLEMENT)
     work(deployed, case.id, "verify_supplement", {"supplement_opinion": "pass",
                                                   "received_materials": ["health_certificates"]})
     decide(deployed, case.id, "approve")

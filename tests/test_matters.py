@@ -9,6 +9,7 @@ from engine.errors import FormInvalid, NothingWaiting
 from engine.models import Case, Job
 
 from .conftest import diagram
+from tests.window_data import FOOD_COMPLETE, FOOD_TOLERATED, SUPPLEMENT
 
 ADMIN = Actor("admin", "admin")
 PERSON = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}
@@ -39,7 +40,7 @@ def types(engine, case_id):
 
 # ---- 食品经营许可: 并联审批 + 容缺后补 ------------------------------------------
 
-FOOD_ACCEPT = {"acceptance": "accept", "materials_missing": True, "missing_materials": ["health_certificates"]}
+FOOD_ACCEPT = FOOD_TOLERATED
 
 
 def start_food(engine, accept=FOOD_ACCEPT):
@@ -66,7 +67,7 @@ def test_food_licence_parallel_review_waits_for_the_supplement_then_issues(deplo
         assert s.query(Job).filter_by(case_id=case.id).count() == 1  # the 容缺 deadline
     review_both(deployed, case.id)
     assert "decide" not in ready(deployed, case.id)  # still waiting for the supplement
-    deployed.runtime.send_message(case.id, "supplement_received", {"files": ["健康证.pdf"]})
+    deployed.runtime.send_message(case.id, "supplement_received", SUPPLEMENT)
     work(deployed, case.id, "verify_supplement", {"supplement_opinion": "pass",
                                                   "received_materials": ["health_certificates"]})
     assert set(ready(deployed, case.id)) == {"decide"}
@@ -74,7 +75,7 @@ def test_food_licence_parallel_review_waits_for_the_supplement_then_issues(deplo
     work(deployed, case.id, "deliver", {"licence_number": "JY12345678901234", "delivery_method": "electronic"})
     done = case_row(deployed, case.id)
     assert done.status == "completed"
-    assert done.data["supplement"] == {"files": ["健康证.pdf"]}
+    assert done.data["supplement"]["supplied_materials"] == ["从业人员健康证明"]
     assert "message_received" in types(deployed, case.id)
     with deployed.db.read() as s:
         assert s.query(Job).filter_by(case_id=case.id).count() == 0
@@ -102,20 +103,20 @@ def test_food_licence_supplement_deadline_terminates_and_cancels_open_reviews(de
     cancelled = [t.element_id for t in deployed.tasks.for_case(case.id, states=("CANCELLED",))]
     assert cancelled == ["review_health"]
     with pytest.raises(NothingWaiting):
-        deployed.runtime.send_message(case.id, "supplement_received", {})
+        deployed.runtime.send_message(case.id, "supplement_received", SUPPLEMENT)
 
 
 def test_food_licence_nothing_missing_goes_straight_to_decision(deployed):
-    case = start_food(deployed, {"acceptance": "accept", "materials_missing": False})
+    case = start_food(deployed, FOOD_COMPLETE)
     review_both(deployed, case.id, market_first=False)
     assert set(ready(deployed, case.id)) == {"decide"}
     with pytest.raises(NothingWaiting):
-        deployed.runtime.send_message(case.id, "supplement_received", {})
+        deployed.runtime.send_message(case.id, "supplement_received", SUPPLEMENT)
 
 
 def test_food_licence_return_loop_sees_each_rounds_own_opinions(deployed):
     """Departments finish in another order each round: the join must wait for both and keep fresh values."""
-    case = start_food(deployed, {"acceptance": "accept", "materials_missing": False})
+    case = start_food(deployed, FOOD_COMPLETE)
     rounds = [("fail", "pass", True), ("pass", "fail", False), ("pass", "pass", True)]
     for i, (market, health, market_first) in enumerate(rounds):
         first, second = ("review_market", "review_health") if market_first else ("review_health", "review_market")

@@ -7,13 +7,14 @@ from engine import Actor
 from engine.calendar import BEIJING, WorkingCalendar, workdays
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.models import Case, CaseEvent
+from tests.window_data import FOOD_COMPLETE, FOOD_TOLERATED, SUPPLEMENT
 
 ADMIN = Actor("admin", "admin")
 WINDOW = Actor("window", "clerk", frozenset({"综合受理窗口"}))
 OUTSIDER = Actor("police", "clerk", frozenset({"公安局"}))
 PERSON = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}
 COMPANY = {"kind": "org", "id_number": "91350100M000100Y43", "name": "福州某某餐饮有限公司"}
-FOOD_ACCEPT = {"acceptance": "accept", "materials_missing": True, "missing_materials": ["health_certificates"]}
+FOOD_ACCEPT = FOOD_TOLERATED
 
 
 def at(*args):
@@ -60,7 +61,7 @@ def test_the_clock_starts_at_acceptance_and_counts_working_days(deployed):
 def test_deadlines_skip_national_day_and_count_its_adjusted_saturday(deployed):
     deployed.clock.freeze(at(2026, 9, 30, 10, 0))
     case = deployed.runtime.start("food_business_license", COMPANY)
-    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(deployed, case.id, "accept", FOOD_COMPLETE)
     row = case_of(deployed, case.id)
     # 5 working days after 09-30: 10-08, 10-09, 10-10 (Saturday worked), 10-12, 10-13.
     assert row.promised_due_at == end_of(2026, 10, 13)
@@ -105,7 +106,7 @@ def test_an_overdue_task_stays_red_after_it_is_done(deployed):
 def test_a_special_procedure_pauses_the_clock_and_moves_the_deadline(deployed):
     deployed.clock.freeze(at(2026, 12, 1, 9, 0))
     case = deployed.runtime.start("food_business_license", COMPANY)
-    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(deployed, case.id, "accept", FOOD_COMPLETE)
     before = case_of(deployed, case.id)
     assert before.promised_due_at == end_of(2026, 12, 8)
     with pytest.raises(Forbidden):
@@ -138,7 +139,7 @@ def test_waiting_for_a_tolerated_material_pauses_the_clock(deployed):
     row = case_of(deployed, case.id)
     assert row.paused_at is not None and row.pause_reason == "容缺等待"
     deployed.clock.freeze(at(2026, 12, 4, 11, 0))
-    deployed.runtime.send_message(case.id, "supplement_received", {"files": ["健康证.pdf"]})
+    deployed.runtime.send_message(case.id, "supplement_received", SUPPLEMENT)
     row = case_of(deployed, case.id)
     assert row.paused_at is None and row.paused_days == 3
     assert row.promised_due_at == end_of(2026, 12, 11)
@@ -162,7 +163,7 @@ def test_a_calendar_gap_is_recorded_not_guessed(deployed, tmp_path, monkeypatch)
     monkeypatch.setattr(workdays, "_calendar", WorkingCalendar(tmp_path))   # package only: ends 2026
     deployed.clock.freeze(at(2026, 12, 28, 9, 0))
     case = deployed.runtime.start("food_business_license", COMPANY)
-    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(deployed, case.id, "accept", FOOD_COMPLETE)
     row = case_of(deployed, case.id)
     assert row.legal_due_at is None and row.promised_due_at is None
     gap = events(deployed, case.id, "clock_unavailable")
@@ -191,7 +192,7 @@ def test_statistics_for_a_period(deployed):
 def test_a_correction_notice_pauses_the_clock_until_answered(deployed):
     deployed.clock.freeze(at(2026, 12, 1, 9, 0))
     case = deployed.runtime.start("food_business_license", COMPANY)
-    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(deployed, case.id, "accept", FOOD_COMPLETE)
     assert case_of(deployed, case.id).promised_due_at == end_of(2026, 12, 8)
     deployed.clock.freeze(at(2026, 12, 2, 10, 0))
     deployed.runtime.open_correction(case.id, ADMIN, [{"material": "营业执照", "problem": "复印件不清晰"}], "一次性告知")

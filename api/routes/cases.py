@@ -22,19 +22,21 @@ READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, APPLICANT)  # applican
 
 
 @blp.route("", methods=["POST"])
-@auth.requires(ADMIN, INTEGRATOR)
+@auth.requires(ADMIN, INTEGRATOR, CLERK)
 @blp.arguments(CaseCreateSchema)
 @blp.response(201, CaseSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="幂等键已用于另一个请求")
 @blp.alt_response(404, schema=ErrorSchema, description="没有该流程")
+@blp.alt_response(403, schema=ErrorSchema, description="窗口人员不属于该事项的收件窗口")
 @blp.alt_response(422, schema=ErrorSchema)
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 200},
                       "description": "同一键与同一请求体的重试返回同一办件"}])
 def start_case(body):
-    """发起办件"""
+    """发起办件（对接系统：网上申请；窗口人员：收件，可登记收到的材料）"""
     def produce(within):
-        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor, within=within)
+        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor, within=within,
+                                      materials=body.get("materials"))
         return recover(case.id)
 
     def recover(case_id):
@@ -130,7 +132,7 @@ def diagram(case_id):
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/messages", methods=["POST"])
-@auth.requires(ADMIN, INTEGRATOR)
+@auth.requires(ADMIN, INTEGRATOR, CLERK)
 @blp.arguments(MessageSchema)
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, schema=ErrorSchema)
@@ -139,7 +141,7 @@ def diagram(case_id):
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 200}}])
 def send_message(body, case_id):
-    """向办件发送消息（如缴费完成、补正材料已上传），交给正在等待它的环节"""
+    """向办件发送消息（如缴费完成、补正材料已上传），交给正在等待它的环节；窗口人员可为本部门的等待环节登记"""
     engine().runtime.get(case_id, g.actor)
 
     def produce(within):

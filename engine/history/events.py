@@ -65,6 +65,10 @@ LICENCE_REUSED = "licence_reused"
 CASE_RATED = "case_rated"
 EVENT_TYPES += (LICENCE_ISSUED, LICENCE_REVOKED, LICENCE_REUSED, CASE_RATED)
 
+# Front window (#9): a numbered written notice (受理通知书, 容缺受理告知书 …) was issued.
+NOTICE_ISSUED = "notice_issued"
+EVENT_TYPES += (NOTICE_ISSUED,)
+
 
 def append(session, case, type, actor=None, task_id=None, element_id=None, data=None):
     """Append one event to ``case``'s trail; the caller's unit of work commits it.

@@ -40,6 +40,9 @@ NO_EFFECT |= {ev.COMMITMENT_SIGNED, ev.CREDIT_LISTED}  # records of the applican
 DERIVED |= {ev.LICENCE_ISSUED}
 NO_EFFECT |= {ev.LICENCE_REVOKED, ev.LICENCE_REUSED, ev.CASE_RATED}
 
+# A printed notice says what happened and a file brought to the window (#9) is kept: neither moves the flow.
+NO_EFFECT |= {ev.NOTICE_ISSUED, ev.ATTACHMENT_ADDED}
+
 TYPE_NAMES = {
     ev.CASE_STARTED: "办件启动", ev.CASE_COMPLETED: "办结", ev.CASE_TERMINATED: "终止", ev.TASK_READY: "任务到达",
     ev.TASK_COMPLETED: "办理完成", ev.TASK_CANCELLED: "任务取消", ev.MESSAGE_RECEIVED: "收到消息",

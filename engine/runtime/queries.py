@@ -3,7 +3,7 @@ scoped to what the asking person may see:
 
 - admin, auditor: every case;
 - integrator: the cases they started;
-- clerk: cases with a task of their groups, or one they were assigned or completed,
+- clerk: cases they took in (收件), cases with a task of their groups, or one they were assigned or completed,
   or a copy of (抄送) sent to them;
 - supervisor (read-only): cases with a task in a lane whose group belongs to their
   department or any department below it;
@@ -30,7 +30,8 @@ def scope(q, actor):
         in_lane = sa.and_(~drawn.exists(), sa.or_(HumanTask.lane.is_(None), HumanTask.lane.in_(groups)))
         mine = sa.or_(in_lane, names_me.exists(),  # candidates drawn on a task decide over its lane
                       HumanTask.assignee == actor.name, HumanTask.completed_by == actor.name)
-        return q.where(sa.or_(sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)),
+        return q.where(sa.or_(Case.started_by == actor.name,  # 收件: the window clerk who took it in
+                              sa.exists(sa.select(HumanTask.id).where(HumanTask.case_id == Case.id, mine)),
                               sa.exists(sa.select(TaskCc.id).where(TaskCc.case_id == Case.id,
                                                                    TaskCc.to_user == actor.name))))
     if actor.role == "supervisor" and actor.department:

@@ -17,9 +17,9 @@ class RuntimeService:
     def __init__(self, engine):
         self.engine = engine
 
-    def start(self, process_key, applicant, data=None, actor=SYSTEM, within=None):
+    def start(self, process_key, applicant, data=None, actor=SYSTEM, within=None, materials=None):
         """``within(session, case)``, if given, runs in the same unit of work before it commits."""
-        return self.engine.execute(StartCase(process_key, applicant, data, actor), within=within)
+        return self.engine.execute(StartCase(process_key, applicant, data, actor, materials), within=within)
 
     def send_message(self, case_id, name, data=None, actor=SYSTEM, within=None):
         return self.engine.execute(SendMessage(case_id, name, data, actor), within=within)

@@ -2,6 +2,7 @@
 import threading
 
 from .conftest import APPLICANT, WINDOW_GROUP, open_task, start_case
+from tests.window_data import FOOD_COMPLETE, FOOD_TOLERATED, SUPPLEMENT
 
 FOOD_APPLICANT = {"kind": "org", "id_number": "91350100M000100Y43", "name": "福州某某餐饮有限公司"}
 
@@ -125,17 +126,16 @@ def test_message_reaches_the_waiting_case_and_nothing_waiting_is_409(as_):
     early = portal("POST", f"/api/v1/cases/{case['id']}/messages", json={"name": "supplement_received"})
     assert early.status_code == 409 and early.get_json()["error"] == "nothing_waiting"
     accept = open_task(case)
-    r = window("POST", f"/api/v1/tasks/{accept['id']}/complete", json={"data": {
-        "acceptance": "accept", "materials_missing": True, "missing_materials": ["health_certificates"]}})
+    r = window("POST", f"/api/v1/tasks/{accept['id']}/complete", json={"data": FOOD_TOLERATED})
     assert r.status_code == 200, r.get_json()
     r = portal("POST", f"/api/v1/cases/{case['id']}/messages",
-               json={"name": "supplement_received", "data": {"files": ["健康证.pdf"]}},
+               json={"name": "supplement_received", "data": SUPPLEMENT},
                headers={"Idempotency-Key": "supp-1"})
     assert r.status_code == 200, r.get_json()
     names = {t["name"] for t in r.get_json()["tasks"] if t["state"] == "READY"}
     assert "核验补正材料" in names
     again = portal("POST", f"/api/v1/cases/{case['id']}/messages",
-                   json={"name": "supplement_received", "data": {"files": ["健康证.pdf"]}},
+                   json={"name": "supplement_received", "data": SUPPLEMENT},
                    headers={"Idempotency-Key": "supp-1"})
     assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
     types = [e["type"] for e in portal("GET", f"/api/v1/cases/{case['id']}/trail").get_json()["events"]]

@@ -140,7 +140,7 @@ MATRIX = [
     # GET /api/v1/matters is public (the guide): tests/api/test_public_guide_api.py
     ("start case", lambda a: ("POST", "/api/v1/cases",
                               {"process": "no_criminal_record", "applicant": APPLICANT}, {}),
-     {"admin": 201, "portal": 201, "hotline": 201}),
+     {"admin": 201, "portal": 201, "hotline": 201, "window": 201}),  # window: 收件 (#9)
     ("list cases", lambda a: ("GET", "/api/v1/cases", None, {}),
      {"admin": 200, "auditor": 200, "portal": 200, "hotline": 200, "window": 200, "police": 200,
       "supervisor": 200}),
@@ -170,7 +170,7 @@ MATRIX = [
       "supervisor": 404}),
     ("statistics", lambda a: ("GET", "/api/v1/stats", None, {}), {"admin": 200, "auditor": 200, "supervisor": 200}),
     ("message", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/messages", {"name": "tax_paid"}, {}),
-     {"admin": 409, "portal": 409, "hotline": 404}),
+     {"admin": 409, "portal": 409, "hotline": 404, "window": 409, "police": 404}),
     ("inbox", lambda a: ("GET", "/api/v1/tasks", None, {}),
      {"admin": 200, "auditor": 200, "window": 200, "police": 200}),
     ("get task", lambda a: ("GET", f"/api/v1/tasks/{task_of_window(a)['id']}", None, {}),
@@ -264,6 +264,21 @@ MATRIX = [
     ("retry delivery", lambda a: ("POST", "/api/v1/webhooks/{0[id]}/deliveries/{1[id]}/retry".format(
         *delivery_of_portal(a)), None, {}),
      {"admin": 200, "portal": 200, "hotline": 404}),
+]
+
+# Front window (#9)
+MATRIX += [
+    ("window matters", lambda a: ("GET", "/api/v1/window/matters", None, {}), {"admin": 200, "window": 200, "police": 200}),
+    ("task window role", lambda a: ("GET", f"/api/v1/tasks/{task_of_window(a)['id']}/window", None, {}),
+     {"admin": 200, "auditor": 200, "window": 200, "police": 404, "supervisor": 404}),
+    ("case labels", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/labels", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "supervisor": 404}),
+    ("case form", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/forms/no_criminal_record_accept", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "supervisor": 404}),
+    ("notices", lambda a: ("GET", f"/api/v1/cases/{case_of_portal(a)['id']}/notices", None, {}),
+     {"admin": 200, "auditor": 200, "portal": 200, "hotline": 404, "window": 200, "police": 404, "supervisor": 404}),
+    ("issue notice", lambda a: ("POST", f"/api/v1/cases/{case_of_portal(a)['id']}/notices", {"kind": "acceptance"}, {}),
+     {"admin": 409, "window": 409, "police": 404}),
 ]
 
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from ..test_audit import set_data
 from ..test_matters import decide, review_both, start_food, work
+from ..window_data import FOOD_COMPLETE
 from .conftest import login
 
 pytestmark = pytest.mark.browser
@@ -19,7 +20,7 @@ def element(page, element_id):
 
 def test_auditor_steps_through_a_return_loop(page, people):
     SHOTS.mkdir(exist_ok=True)
-    case = start_food(people, {"acceptance": "accept", "materials_missing": False})
+    case = start_food(people, FOOD_COMPLETE)
     review_both(people, case.id)
     decide(people, case.id, "return")
     work(people, case.id, "correct", {"correction_notes": "请补充布局图", "materials_missing": False})
@@ -82,7 +83,7 @@ def test_auditor_steps_through_a_return_loop(page, people):
 
 
 def test_printable_report(page, people):
-    case = start_food(people, {"acceptance": "accept", "materials_missing": False})
+    case = start_food(people, FOOD_COMPLETE)
     review_both(people, case.id)
     login(page, "auditor")
     page.goto(f"/cases/{case.id}/report")

@@ -39,7 +39,7 @@ def test_login_shows_nav_by_role(page):
     page.fill("input[name=password]", "window")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/inbox$"))
-    expect(page.locator("#nav a")).to_have_text(["待办", "办件"])
+    expect(page.locator("#nav a")).to_have_text(["待办", "收件", "办件"])
     expect(page.locator("#who")).to_contain_text("window")
 
     page.click("#who button")

@@ -1,7 +1,8 @@
 // 办件: a case's diagram coloured by its trail, its data and the audit trail,
 // with a step-by-step replay over the trail events (审计回放).
 import { get, post } from "./api.js";
-import { renderData } from "./data.js";
+import { caseLabels, renderData } from "./data.js";
+import { markWaiting, renderWindow } from "./case_window.js";
 import { caseXml, elementOf, paint, progress, showDiagram } from "./diagram.js";
 import { bindStepper, eventName } from "./trail.js";
 import { renderSiblings } from "./siblings.js";
@@ -9,7 +10,7 @@ import { applicantText, el, formatTime, matterNames, personText, requireSession,
   STATUS_NAMES, TASK_STATE_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
-let viewer, session, events = [];
+let viewer, session, info, events = [];
 // Who may open a task's page (the API answers the others with 403).
 const TASK_READERS = ["admin", "clerk", "auditor"];
 
@@ -19,10 +20,12 @@ start(async () => {
     document.querySelector(".page-head").append(
       el("a", { class: "button", id: "to-replay", href: `/cases/${caseId}/replay` }, "审计回放与核验"));
   }
-  const [info, trail] = await Promise.all([get(`/cases/${caseId}`), loadTrail()]);
+  const [body, trail, labels] = await Promise.all([get(`/cases/${caseId}`), loadTrail(), caseLabels(caseId)]);
+  info = body;
   events = trail;
-  renderCase(info, await matterNames());
+  renderCase(info, await matterNames(), labels);
   renderSiblings(info, document.getElementById("case-meta"));
+  renderWindow(info, session);
   renderTrail();
   setUpReplay();
   try {
@@ -45,7 +48,7 @@ async function loadTrail() {
   }
 }
 
-function renderCase(info, names) {
+function renderCase(info, names, labels) {
   document.getElementById("case-title").textContent = `办件 ${info.number || info.id}`;
   document.title = `${info.number || "办件"} · 通办`;
   const badge = document.getElementById("case-status");
@@ -56,6 +59,8 @@ function renderCase(info, names) {
     ["事项", el("a", { href: `/definitions/${encodeURIComponent(def.key)}?version=${def.version}` },
       `${names.get(def.key) || def.key} v${def.version}`)],
     ["申请人", applicantText(info.applicant || info.data?.applicant)],
+    ["申请渠道", { window: "窗口收件", online: "网上申请" }[info.channel] || info.channel],
+    ["办结结果", info.outcome],
     ["受理时间", formatTime(info.created_at || info.started_at)],
     ["更新时间", formatTime(info.updated_at)],
     ["办结时间", formatTime(info.ended_at)],
@@ -74,7 +79,7 @@ function renderCase(info, names) {
       t.assignee ? ["已由 ", personText(t.assignee, t.assignee_name, t.assignee_department), " 签收"]
         : TASK_STATE_NAMES[t.state])) : [el("li", { class: "muted" }, "无")]));
   const data = info.data || {};
-  document.getElementById("case-data").replaceWith(Object.assign(renderData(data), { id: "case-data" }));
+  document.getElementById("case-data").replaceWith(Object.assign(renderData(data, labels), { id: "case-data" }));
 }
 
 function renderCorrection(info) {
@@ -86,7 +91,7 @@ function renderCorrection(info) {
     : `已于 ${formatTime(notice.answered_at)} 由 ${notice.answered_by} 录入补正。`;
   document.getElementById("correction-items").replaceChildren(...notice.items.map((i) =>
     el("li", {}, el("strong", {}, i.material), "：", i.problem)));
-  document.getElementById("correction-print").href = `/cases/${caseId}/correction-notice`;
+  document.getElementById("correction-print").href = `/cases/${caseId}/notices/correction`;  // numbered (#9)
   const answer = document.getElementById("correction-answer");
   answer.hidden = !notice.open || !["clerk", "admin", "integrator"].includes(session.role);
   answer.onclick = async () => {
@@ -134,6 +139,7 @@ function summary(event) {
   if (data.opinion) parts.push("意见：" + data.opinion);
   if (data.message) parts.push("催办：" + data.message);
   if (data.items) parts.push("补正：" + data.items.map((i) => `${i.material}（${i.problem}）`).join("；"));
+  if (event.type === "notice_issued") parts.push(`${data.title} ${data.number}`);
   const detail = data.submitted || data.outputs || data.data || (event.type === "message_received" ? data : null);
   if (detail && Object.keys(detail).length) {
     parts.push(el("details", {}, el("summary", {}, "数据"), el("pre", {}, JSON.stringify(detail, null, 2))));
@@ -162,4 +168,5 @@ function go(position) {
     row.classList.toggle("future", index > k);
   });
   if (viewer) paint(viewer, progress(events, k));
+  if (viewer && k === events.length) markWaiting(viewer, info);
 }

@@ -29,15 +29,12 @@ start(async () => {
 
 async function fillProcesses(selected) {
   const select = filters.elements.namedItem("process");
-  try {
-    const page = await get("/definitions", { kind: "bpmn" }); // latest version of each
-    const keys = new Map();
-    for (const d of page.items || []) if ((d.kind || "bpmn") === "bpmn") keys.set(d.key, d.name || d.key);
-    for (const [key, name] of keys) select.append(el("option", { value: key }, name === key ? key : `${name}（${key}）`));
-  } catch {
-    // Not everyone may list definitions; filtering by typed key still works through the URL.
+  // The catalogue's names (everyone may read it), not the definitions list only analysts may.
+  const names = await matterNames();
+  for (const [key, name] of names) select.append(el("option", { value: key }, name));
+  if (selected && ![...select.options].some((o) => o.value === selected)) {
+    select.append(el("option", { value: selected }, names.get(selected) || selected));
   }
-  if (selected && ![...select.options].some((o) => o.value === selected)) select.append(el("option", { value: selected }, selected));
   select.value = selected;
 }
 

@@ -4,22 +4,24 @@ import { api, get, post, ApiError } from "./api.js";
 import { caseXml, paint, progress, showDiagram } from "./diagram.js";
 import { el, flash, formatTime, matterNames, personText, requireSession, scriptData, showError, start, TASK_STATE_NAMES,
   WORKERS } from "./ui.js";
-import { renderData } from "./data.js";
+import { caseLabels, renderData } from "./data.js";
+import { windowPanel } from "./window_panel.js";
 
 const taskId = scriptData("taskId");
 const submitButton = document.getElementById("submit");
 const errorBox = document.getElementById("form-errors");
-let session, task, form, caseInfo, busy = false;
+let session, task, form, caseInfo, panel, busy = false;
 
 start(async () => {
   session = await requireSession();
   task = await get(`/tasks/${taskId}`);
   caseInfo = await get(`/cases/${task.case_id}`).catch(() => null);
-  renderHeader(caseInfo, await matterNames());
+  renderHeader(caseInfo, await matterNames(), await caseLabels(task.case_id));
   const schema = formSchema(task);
   const worker = WORKERS.includes(session.role); // auditors and supervisors look, never act
   if (schema) await renderForm(schema, initialData(caseInfo), !worker);
   else if (worker) renderFreeForm();
+  panel = await windowPanel(document.getElementById("window-panel"), taskId, !worker || task.state !== "READY");
   renderButtons();
   submitButton.addEventListener("click", submit);
   await Promise.all([renderOperations(), renderOpinions(), renderAttachments(), renderDiagram()]);
@@ -187,7 +189,7 @@ function initialData(caseInfo) {
   return { ...(caseInfo?.data || {}), ...(task.data || {}) };
 }
 
-function renderHeader(caseInfo, names) {
+function renderHeader(caseInfo, names, labels) {
   document.getElementById("task-title").textContent = `办理：${task.name || "任务"}`;
   document.title = `${task.name || "办理"} · 通办`;
   const link = document.getElementById("case-link");
@@ -205,7 +207,7 @@ function renderHeader(caseInfo, names) {
   ];
   meta.replaceChildren(...items.filter(([, v]) => v !== "").flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   if (caseInfo?.data) {
-    const details = el("details", { class: "card case-data" }, el("summary", {}, "申请信息（办件数据）"), renderData(caseInfo.data));
+    const details = el("details", { class: "card case-data" }, el("summary", {}, "申请信息（办件数据）"), renderData(caseInfo.data, labels));
     meta.after(details);
   }
 }
@@ -284,7 +286,8 @@ async function submit() {
     const opinion = document.getElementById("opinion").value.trim() || null;
     await post(`/tasks/${taskId}/complete`, { data: collect(), opinion });
     sessionStorage.setItem("tongban.flash", `已提交：${task.name}`);
-    location.href = "/inbox";
+    // After a window step the clerk prints the notice or sees the delivery on the case page.
+    location.href = panel ? `/cases/${task.case_id}` : "/inbox";
     return;
   } catch (error) {
     if (error instanceof ApiError && error.status === 422 && error.details) showFieldErrors(error);
@@ -298,10 +301,11 @@ async function submit() {
 // The server validates every field and answers in Chinese, so form-js's own
 // (English) client messages are cleared and the server's shown instead.
 function collect() {
-  if (!form) return freeData();
+  const extra = panel ? panel.collect() : {};
+  if (!form) return { ...freeData(), ...extra };
   const { data } = form.submit();
   form._setState({ errors: {} });
-  return data;
+  return { ...data, ...extra };
 }
 
 function clearErrors() {
@@ -320,7 +324,8 @@ function showFieldErrors(error) {
     const field = byKey.get(path) || byKey.get(path.split(".").pop());
     const text = Array.isArray(message) ? message.join("；") : String(message);
     if (field) inline[field.id] = [text];
-    const label = field?.label || (path === "__root__" || path === "" ? "表单" : path);
+    const label = field?.label || WINDOW_FIELDS[path] || (path.startsWith("materials.") ? `材料「${path.slice(10)}」` : null)
+      || (path === "__root__" || path === "" ? "表单" : path);
     lines.push(el("li", {}, `${label}：${text}`));
     markFreeRow(path);
   }
@@ -336,3 +341,8 @@ function markFreeRow(path) {
     if (input.value.trim() === path) input.classList.add("invalid");
   }
 }
+
+// The front window's keys (window_panel.js), named in error lists.
+const WINDOW_FIELDS = { acceptance: "受理决定", materials: "材料核验", supplement_due: "补正期限", refuse_reason: "不予受理理由",
+  delivery_method: "送达方式", collector_name: "领取人姓名", collector_id_number: "领取人身份证号",
+  identity_checked: "身份核验", carrier: "寄递企业", tracking_number: "邮寄单号" };

@@ -13,6 +13,7 @@ export const EVENT_NAMES = {
   task_returned: "退回", task_transferred: "转办", task_delegated: "委派", task_delegation_resolved: "委派交回",
   task_signed: "加签", task_unsigned: "减签", task_cc: "抄送", task_withdrawn: "撤回", task_urged: "催办",
   correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
+  notice_issued: "出具文书",  // front window (#9)
 };
 
 // Applicants (#10b): a signed 告知承诺 at start, a listing after a false one.

@@ -4,6 +4,7 @@ import { api, get, setCsrfToken, ApiError } from "./api.js";
 // Which pages each role sees in the nav bar: only what the API lets that role open.
 const NAV = [
   { href: "/inbox", label: "待办", roles: ["admin", "clerk"] },
+  { href: "/intake", label: "收件", roles: ["admin", "clerk"] },  // front window (#9)
   { href: "/cases", label: "办件", roles: ["admin", "clerk", "auditor", "supervisor", "integrator"] },
   { href: "/definitions", label: "流程定义", roles: ["admin", "analyst", "auditor"] },
   { href: "/staffing", label: "办理组", roles: ["admin", "analyst", "auditor"] },

@@ -7,6 +7,7 @@ from engine import history
 from engine.commands import CaseCommand
 from engine.errors import InvalidInput, NothingWaiting
 from engine.repository.forms import validate_free_data
+from engine.window import messages as window_messages
 
 
 def _messages(definition):
@@ -25,7 +26,9 @@ class SendMessage(CaseCommand):
         return self.id
 
     def execute(self, step):
-        deliver(step, self.name, self.payload)
+        # A clerk records only for a wait of their lane; a wait with a form checks the data (engine.window).
+        payload = window_messages.check(step, self.actor, self.name, self.payload)
+        deliver(step, self.name, payload)
         return step.case
 
 

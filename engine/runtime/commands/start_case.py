@@ -10,8 +10,9 @@ from engine.licences.reuse import attach_held_licences
 from engine.models import Case, Matter
 from engine.repository.forms import validate_free_data
 from engine.runtime.step import RUNNING, Step, form_key_of
+from engine.window import intake
 
-RESERVED_KEYS = {"case_number", "applicant", "commitments"}
+RESERVED_KEYS = {"case_number", "applicant", "commitments", "intake_materials"}
 # Where an application came in: integrators bring the online entry's (一网通办), people the window's.
 ONLINE, WINDOW = "online", "window"
 
@@ -20,17 +21,23 @@ class StartCase(Command):
     # Materials the applicant signed 告知承诺 for (engine.applicants sets them, after checking).
     commitments = ()
 
-    def __init__(self, process_key, applicant, data, actor):
+    def __init__(self, process_key, applicant, data, actor, materials=None):
         if not isinstance(applicant, dict):
             raise InvalidInput("申请人信息必须是对象", details={"applicant": "应为 {kind, id_number, name}"})
         self.applicant = normalize_applicant(applicant.get("kind"), applicant.get("id_number"), applicant.get("name"))
         self.process_key, self.data, self.actor = process_key, data or {}, actor
+        self.materials = materials  # 收件: {material name: original|upload|copy}
 
     def execute(self, ctx):
         engine, session = ctx.engine, ctx.session
         definition = engine.repository.latest(session, "bpmn", self.process_key)
         spec, subprocess_specs = engine.repository.specs(session, definition.id)
+        if self.actor.role == "clerk":
+            intake.check_clerk(self.actor, spec, self.process_key)
         data = self._validate_start_data(engine, session, spec)
+        received = intake.check_materials(session, self.process_key, self.materials)
+        if received is not None:
+            data["intake_materials"] = received
         matter = session.get(Matter, self.process_key)
         applicant = self.applicant
         case = Case(definition_id=definition.id, process_key=self.process_key, status=RUNNING,

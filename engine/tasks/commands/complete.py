@@ -11,6 +11,7 @@ from engine.models import utcnow
 from engine.repository.forms import validate_free_data
 from engine.tasks import rules
 from engine.tasks.queries import may_work
+from engine.window import rules as window_rules
 
 from .base import TaskCommand, run_task, visible_row
 
@@ -34,11 +35,15 @@ class CompleteTask(TaskCommand):
             data = self.data
             if row.delegation == "resolved" and row.pending_data:
                 data = {**row.pending_data.get("data", {}), **data}  # the owner confirms the delegate's work
+            window_data = {}
+            if row.kind == rules.TASK:  # acceptance / delivery rules the diagram switches on
+                data, window_data = window_rules.split(engine, session, row, data)
             if row.form_key and row.kind == rules.TASK:
                 form, _ = engine.repository.form(session, row.form_key, row.form_version)
                 self.cleaned = form.validate(data)
             else:
                 self.cleaned = validate_free_data(data)
+            self.cleaned.update(window_data)
 
     def execute(self, step):
         row = self.ready_row(step)

@@ -1,0 +1,77 @@
+"""Front window service (engine.window): reads for the window's pages and notices."""
+import sqlalchemy as sa
+
+from engine.models import Case
+
+from . import intake, labels, notices, rules, waiting
+from .notices import IssueNotice
+
+
+class WindowService:
+    def __init__(self, engine):
+        self.engine = engine
+
+    def waiting(self, case):
+        """What ``case`` (one the caller may see) waits for now."""
+        if case.status != "running":
+            return []
+        from engine.runtime.executor import load_workflow
+
+        with self.engine.db.read() as session:
+            row = session.scalars(sa.select(Case).where(Case.id == case.id)
+                                  .options(sa.orm.undefer(Case.state))).first()
+            wf = load_workflow(self.engine, session, row)
+        return [{k: w[k] for k in ("element_id", "name", "kind", "message", "due_at", "lane", "form")}
+                for w in waiting.waiting(wf)]
+
+    def matters_for(self, actor):
+        """Process keys of the latest versions ``actor`` may take in at the window (收件)."""
+        keys = []
+        with self.engine.db.read() as session:
+            for definition in self.engine.repository._latest_all(session, "bpmn"):
+                spec, _ = self.engine.repository.specs(session, definition.id)
+                if actor.is_admin or intake.may_take_in(actor, spec):
+                    keys.append(definition.key)
+        return keys
+
+    def task_role(self, row):
+        """What the front window adds to a task's page: its role and the matter's materials."""
+        with self.engine.db.read() as session:
+            case = session.get(Case, row.case_id)
+            role = rules.role_of(self.engine, session, case.definition_id, row.element_id)
+            materials = rules.materials_of(session, case.process_key) if role == rules.ACCEPTANCE else []
+        return {"role": role, "materials": materials, "intake": (case.data or {}).get("intake_materials") or {},
+                "methods": rules.METHODS if role == rules.DELIVERY else {}}
+
+    def forms(self, definition_id):
+        """{form key: form-js schema} of every deployed form the process version names."""
+        from engine.errors import NotFound
+        from engine.runtime.step import form_key_of
+
+        with self.engine.db.read() as session:
+            spec, subprocess_specs = self.engine.repository.specs(session, definition_id)
+            specs = list(spec.task_specs.values()) + [s for sub in subprocess_specs.values()
+                                                       for s in sub.task_specs.values()]
+            out = {}
+            for key in sorted({form_key_of(s) for s in specs} - {None}):
+                try:
+                    out[key] = self.engine.repository.form(session, key)[0].schema
+                except NotFound:  # a form not deployed: its keys fall back to themselves
+                    continue
+        return out
+
+    def labels(self, definition_id):
+        """{key: {label, options}} of every form the process version uses."""
+        return labels.of_forms(self.forms(definition_id).values())
+
+    def notices(self, case_id):
+        with self.engine.db.read() as session:
+            return [notices.body(e) for e in notices.issued(session, case_id)]
+
+    def issue_notice(self, case_id, kind, actor):
+        return self.engine.execute(IssueNotice(case_id, kind, actor))
+
+    @staticmethod
+    def delivery_text(case):
+        return rules.delivery_text((case.data or {}).get("delivery"))
+
