@@ -10,6 +10,7 @@ from engine.errors import InvalidInput
 from engine.models import Case, CreditAudit
 
 from .test_matters import ADMIN, COMPANY, FOOD_ACCEPT, ready, work
+from .window_data import FOOD_COMPLETE
 
 PORTAL = Actor("portal", "integrator")
 COMMITTED = "食品安全管理制度文本"
@@ -34,7 +35,7 @@ def case_count(engine):
 
 def list_by_false_commitment(engine):
     case = apply(engine)
-    work(engine, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(engine, case.id, "accept", FOOD_COMPLETE)
     work(engine, case.id, "review_market", {"market_opinion": "fail", "commitment_true": False})
     return case
 
@@ -51,7 +52,7 @@ def test_a_commitment_is_recorded_on_the_case(deployed):
 
 def test_a_true_commitment_lists_nobody(deployed):
     case = apply(deployed)
-    work(deployed, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(deployed, case.id, "accept", FOOD_COMPLETE)
     work(deployed, case.id, "review_market", {"market_opinion": "pass", "commitment_true": True})
     assert deployed.applicants.listing(COMPANY["id_number"]) is None
 
@@ -74,7 +75,7 @@ def test_a_false_commitment_blacklists_and_refuses_commitment_and_tolerance_ever
     assert set(ready(deployed, later.id)) == {"accept"}
     refusals = audit(deployed, "refused")
     assert len(refusals) == 2 and refusals[1].case_id == later.id and "等待补正材料" in refusals[1].message
-    work(deployed, later.id, "accept", {"acceptance": "accept", "materials_missing": False})  # complete materials
+    work(deployed, later.id, "accept", FOOD_COMPLETE)  # complete materials
     assert set(ready(deployed, later.id)) == {"review_market", "review_health"}
 
 

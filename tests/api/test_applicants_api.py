@@ -9,6 +9,7 @@ import pytest
 
 from tests.api.conftest import APPLICANT, make_app, start_case
 from tests.conftest import ROOT
+from tests.window_data import FOOD_COMPLETE
 
 OTHER = {"kind": "person", "id_number": "440304199001011233", "name": "王五"}
 GRADUATE = {"degree": "本科", "age": 22, "graduation_year": 2026, "school": "深圳大学", "has_employer": False,
@@ -198,7 +199,7 @@ def test_blacklist_api_lists_lifts_with_a_reason_and_audits(applicant, as_, them
     assert r.status_code == 201, r.get_json()
     case_id = r.get_json()["cases"][0]["id"]
     assert r.get_json()["commitments"] == ["食品安全管理制度文本"]
-    work(themed, case_id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(themed, case_id, "accept", FOOD_COMPLETE)
     work(themed, case_id, "review_market", {"market_opinion": "fail", "commitment_true": False})
     listed = as_("admin")("GET", "/api/v1/blacklist").get_json()["items"]
     assert [(x["id_number"], x["case_id"]) for x in listed] == [(APPLICANT["id_number"], case_id)]
