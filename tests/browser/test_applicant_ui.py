@@ -1,11 +1,11 @@
 """The issue's walk for an applicant (#10b): register, apply online for an 一件事 theme with
 an uploaded file (draft saved on the way), then find the cases and their progress in
-their own case list. Screenshots for review go to tests/browser/screenshots/ (git-ignored).
-
-At merge the lead extends the last part to #10a's public progress query page."""
+their own case list and with the public progress query (no login). Screenshots for review go
+to tests/browser/screenshots/ (git-ignored)."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.conftest import ROOT
@@ -78,9 +78,18 @@ def test_applicant_registers_applies_online_with_a_file_and_follows_progress(the
     assert "无犯罪记录证明" in page.inner_text("#sibling-list")
     shot(page, "5-progress")
 
-    case_id = page.url.rstrip("/").split("/")[-1]                 # staff see the sibling on the case page
-    page.context.clear_cookies()
-    login(page, "auditor")
+    case_id = page.url.rstrip("/").split("/")[-1]
+    number = page.evaluate("id => fetch(`/api/v1/cases/${id}`).then(r => r.json()).then(c => c.number)", case_id)
+    page.context.clear_cookies()                                  # the public progress query, no login
+    page.goto("/progress")
+    page.fill("#progress-number", number)
+    page.fill("#progress-id", NUMBER)
+    page.click("#progress-form button[type=submit]")
+    expect(page.locator("#progress-stages li.current")).to_be_visible()
+    expect(page.locator("#progress-facts")).to_contain_text("应届毕业生接收")
+    shot(page, "5a-public-progress")
+
+    login(page, "auditor")                                        # staff see the sibling on the case page
     page.goto(f"/cases/{case_id}")
     page.wait_for_selector("#siblings:has-text('一件事：高校毕业生落户一件事')")
     assert "无犯罪记录证明" in page.inner_text("#siblings")
