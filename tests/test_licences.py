@@ -135,3 +135,26 @@ def test_the_sequence_restarts_only_with_a_year_in_the_number(deployed):
     deployed.clock.travel(timedelta(days=400))
     numbers.append(deployed.licences.of_case(register_shop(deployed, OTHER).id)["issued"][0].number)
     assert numbers == ["SP0001", "SP0002"]
+
+
+def test_electronic_delivery_names_the_licences_the_case_issued(deployed):
+    """出件 by electronic delivery (#9) points at the e-licences the case put in the library."""
+    source = (ROOT / "processes" / "individual_business_registration.bpmn").read_text(encoding="utf-8")
+    source = source.replace('<bpmn:flowNodeRef>issue</bpmn:flowNodeRef>',
+                            '<bpmn:flowNodeRef>issue</bpmn:flowNodeRef><bpmn:flowNodeRef>deliver</bpmn:flowNodeRef>')
+    source = source.replace(
+        '<bpmn:sequenceFlow id="flow_issued" sourceRef="issue" targetRef="end_done" />',
+        '<bpmn:sequenceFlow id="flow_issued" sourceRef="issue" targetRef="deliver" />'
+        '<bpmn:userTask id="deliver" name="出件"><bpmn:extensionElements><spiffworkflow:properties>'
+        '<spiffworkflow:property name="delivery" value="true" /></spiffworkflow:properties></bpmn:extensionElements>'
+        '<bpmn:incoming>flow_issued</bpmn:incoming><bpmn:outgoing>flow_delivered</bpmn:outgoing></bpmn:userTask>'
+        '<bpmn:sequenceFlow id="flow_delivered" sourceRef="deliver" targetRef="end_done" />')
+    source = source.replace('<bpmn:incoming>flow_issued</bpmn:incoming>\n    </bpmn:endEvent>',
+                            '<bpmn:incoming>flow_delivered</bpmn:incoming>\n    </bpmn:endEvent>')
+    deployed.repository.deploy([("individual_business_registration.bpmn", source.encode())])
+    case = register_shop(deployed)
+    [licence] = deployed.licences.of_case(case.id)["issued"]
+    work(deployed, case.id, "deliver", {"delivery_method": "electronic"})
+    done = deployed.runtime.get(case.id, ADMIN)
+    assert done.data["delivery"] == {"method": "electronic", "licences": [licence.number]}
+    assert deployed.window.delivery_text(done) == f"电子送达（电子证照 {licence.number}，已存入电子证照库）"

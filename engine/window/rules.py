@@ -10,11 +10,13 @@ the data, so the trail and a replay carry them like any form field.
 """
 import datetime
 
+import sqlalchemy as sa
+
 from engine.calendar import calendar
 from engine.clock import clock
 from engine.errors import InvalidInput
 from engine.identity.numbers import CHINA_TZ, check_id_number
-from engine.models import Case, Matter
+from engine.models import Case, Licence, Matter
 
 ACCEPTANCE, DELIVERY = "acceptance", "delivery"
 ACCEPT, TOLERATE, REFUSE = "accept", "tolerate", "refuse"
@@ -54,7 +56,12 @@ def split(engine, session, row, data):
     answer = {k: data.get(k) for k in keys}
     if role == ACCEPTANCE:
         return form_data, check_acceptance(materials_of(session, case.process_key), answer)
-    return form_data, check_delivery(answer)
+    checked = check_delivery(answer)
+    if checked["delivery_method"] == "electronic":  # the result goes to the e-licence library (#10)
+        checked["delivery"]["licences"] = list(session.scalars(
+            sa.select(Licence.number).where(Licence.case_id == case.id, Licence.status == "valid")
+            .order_by(Licence.id)))
+    return form_data, checked
 
 
 def _text(value, field, errors, required=True):
@@ -173,4 +180,6 @@ def delivery_text(delivery):
         return f"{method}（{delivery.get('carrier')} {delivery.get('tracking_number')}）"
     if delivery.get("method") == "window":
         return f"{method}（领取人 {delivery.get('collector_name')}，已核验身份）"
+    if delivery.get("licences"):
+        return f"{method}（电子证照 {'、'.join(delivery['licences'])}，已存入电子证照库）"
     return method
