@@ -105,10 +105,12 @@ def step_seconds():
 
 
 def claim_version(session, case):
-    """Bump the case's version first: of two writers racing on one case the
-    second fails this check (Conflict) before it writes anything else."""
+    """Mark the case changed: the unit of work's one ``UPDATE case … WHERE row_version = :v``
+    (at its flush) then checks the version, so of two writers racing on one case the
+    second fails (Conflict) and its whole unit of work rolls back. No early flush: on
+    SQLite ``BEGIN IMMEDIATE`` already serialises writers, on PostgreSQL the update waits
+    for the first writer's row lock and then finds the version moved on."""
     case.updated_at = utcnow()
-    session.flush()
 
 
 class Context:
@@ -303,6 +305,8 @@ class Step(CaseContext):
 
     def _sync_jobs(self):
         session, case, wf = self.session, self.case, self.wf
+        if not has_timers(wf):  # no timer drawn: no job row can exist for this case
+            return
         existing = {j.spiff_task_id: j for j in session.scalars(sa.select(Job).where(Job.case_id == case.id))}
         wanted = {}
         if not wf.is_completed():
@@ -323,6 +327,22 @@ class Step(CaseContext):
                                 spiff_task_id=spiff_id, due_at=due))
             elif job.due_at != due:
                 job.due_at, job.locked_by, job.locked_until, job.attempts = due, None, None, 0
+
+
+def has_timers(wf):
+    """Whether the case's diagram (its sub-processes included) draws any timer; kept on the spec."""
+    spec = wf.spec
+    known = getattr(spec, "_tongban_has_timers", None)
+    if known is None:
+        specs = [spec, *wf.subprocess_specs.values()]
+        known = any(_is_timer(getattr(t, "event_definition", None)) for s in specs for t in s.task_specs.values())
+        spec._tongban_has_timers = known
+    return known
+
+
+def _is_timer(definition):
+    return isinstance(definition, TimerEventDefinition) or any(
+        isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", ()))
 
 
 def send_outward(step, event):
