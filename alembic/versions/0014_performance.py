@@ -1,4 +1,4 @@
-"""Performance: the credential generation counter (engine.identity.credentials) and
+"""Performance: the change counters (engine.generation) and
 indexes for the inbox, case-list and dashboard queries.
 
 Revision ID: 0014
@@ -15,11 +15,12 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table("auth_generation",
+    # engine.generation: 1 credentials, 2 configuration
+    op.create_table("generation",
                     sa.Column("id", sa.Integer(), primary_key=True),
                     sa.Column("value", sa.BigInteger(), nullable=False))
-    op.execute("INSERT INTO auth_generation (id, value) VALUES (1, 0)")
+    op.execute("INSERT INTO generation (id, value) VALUES (1, 0), (2, 0)")
 
 
 def downgrade():
-    op.drop_table("auth_generation")
+    op.drop_table("generation")

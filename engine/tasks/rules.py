@@ -14,6 +14,8 @@ from engine.models import Correction, HumanTask
 READY, WAITING, PENDING, COMPLETED, CANCELLED = "READY", "WAITING", "PENDING", "COMPLETED", "CANCELLED"
 OPEN = (READY, WAITING, PENDING)
 TASK, SIGN = "task", "sign"
+# Rows of the locked case: their case is in the session already, no join needed.
+LOCKED_CASE = sa.orm.immediateload(HumanTask.case)
 
 
 def may_operate(actor, row):
@@ -37,8 +39,8 @@ def open_rows(session, case_id):
     can be open is in the session (loaded then, or added since) and is read from there."""
     loaded = session.info.setdefault("open_rows_of", set())
     if case_id not in loaded:
-        rows = session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id,
-                                                          HumanTask.state.in_(OPEN)).order_by(HumanTask.id)).all()
+        rows = session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state.in_(OPEN))
+                               .order_by(HumanTask.id).options(LOCKED_CASE)).all()
         loaded.add(case_id)
         session.info.setdefault("open_rows_held", []).extend(rows)  # keep them in the identity map
     else:
