@@ -816,3 +816,15 @@ class LaneWarningSchema(Schema):
 class PasswordChangeSchema(Schema):
     old_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+# ---- issue #14: fewer requests for the same work -------------------------------------
+
+class CompletedTaskSchema(TaskSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "办理后本办件中调用者可以接着办理的待办任务（无需再查待办列表）"})
+
+
+class StartedCaseSchema(CaseSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "发起后本办件中调用者可以办理的待办任务"})

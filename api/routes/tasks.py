@@ -10,8 +10,8 @@ from engine.errors import InvalidInput
 from .. import auth
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..present import task_bodies
-from ..schemas import (AttachmentSchema, AttachmentUploadSchema, CcSchema, CompleteSchema, ErrorSchema,
-                       HandOverSchema, PageArgs, ReasonSchema, ReturnSchema, ReturnTargetListSchema, SignSchema,
+from ..schemas import (AttachmentSchema, AttachmentUploadSchema, CcSchema, CompletedTaskSchema, CompleteSchema,
+                       ErrorSchema, HandOverSchema, PageArgs, ReasonSchema, ReturnSchema, ReturnTargetListSchema, SignSchema,
                        TaskArgs, TaskDetailSchema, TaskListSchema, TaskSchema, UnsignSchema, UrgeSchema)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
@@ -89,15 +89,18 @@ def unclaim(task_id):
 @blp.route("/<int(min=1, max=2147483647):task_id>/complete", methods=["POST"])
 @auth.requires(ADMIN, CLERK)
 @blp.arguments(CompleteSchema)
-@blp.response(200, TaskSchema)
+@blp.response(200, CompletedTaskSchema)
 @blp.alt_response(403, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="任务不可办理（已办结、已取消或被他人抢先）")
 @blp.alt_response(422, schema=ErrorSchema, description="表单校验失败，details 为逐字段消息")
 def complete(body, task_id):
-    """提交任务表单（和审批意见）并推进办件。委派中的任务：受托人办理后交回所有人确认；
-    加签任务：加签人办理后，最后一位"后加签"人办完时原任务才推进"""
-    return task_bodies(engine(), [engine().tasks.complete(task_id, g.actor, body["data"], body.get("opinion"))])[0]
+    """提交任务表单（和审批意见）并推进办件。未签收的本组任务在同一事务中签收并办理。
+    委派中的任务：受托人办理后交回所有人确认；加签任务：加签人办理后，最后一位"后加签"人办完时原任务才推进。
+    响应的 next_tasks 列出本办件中调用者接着可以办理的任务"""
+    row, following = engine().tasks.complete_and_next(task_id, g.actor, body["data"], body.get("opinion"))
+    done, *next_tasks = task_bodies(engine(), [row, *following])
+    return {**done, "next_tasks": next_tasks}
 
 
 def _operation(name, schema, summary, roles=(ADMIN, CLERK)):

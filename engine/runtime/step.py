@@ -7,6 +7,7 @@ jobs derived from the workflow, and stores the state. Commands do their part
 """
 import os
 import time
+import warnings
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -32,6 +33,9 @@ from engine.spiff import dmn, scripting
 from engine.supervision.hooks import outcome_of, supervise
 from engine.tasks import rules
 from engine.tasks.assignment import drawn_assignment
+
+# Flushing only the new inbox rows (``_sync_human_tasks``) is what keeps the case to one UPDATE.
+warnings.filterwarnings("ignore", message="The `objects` parameter of `Session.flush` is deprecated")
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 MAX_SUBPROCESSES = 500  # live sub-workflows of one case (recursion is refused at deploy too)
@@ -294,7 +298,9 @@ class Step(CaseContext):
                                       + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
             session.add_all(new_rows)
-            session.flush()  # the rows' ids go into their trail events
+            # The rows' ids go into their trail events: flush these rows only, so the case row
+            # is written once, at the end, with its version check (claim_version).
+            session.flush([*new_rows, *(c for r in new_rows for c in r.candidates)])
         for row in new_rows:
             drawn = {"assignee": row.assignee, "candidates": [[c.kind, c.name] for c in row.candidates]} \
                 if row.assignee or row.candidates else {}

@@ -80,3 +80,14 @@ def refresh_waiting(session, case_id, rows=None):
             before = [s for s in signers(rows, row, "before") if s.state in (READY, WAITING)]
             waits = correcting or bool(before) or row.completed_by is not None  # owner done, signers after
         row.state = WAITING if waits else READY
+
+
+def workable_next(session, case_id, actor):
+    """The case's READY rows ``actor`` may work, read inside the unit of work that moved it
+    (from the session: no query), ready to be shown after it commits."""
+    from engine.tasks.queries import may_work
+
+    rows = [r for r in open_rows(session, case_id) if r.state == READY and may_work(actor, r)]
+    for row in rows:
+        row.case, row.candidates  # noqa: B018  loaded now: the rows are shown after the session closes
+    return rows
