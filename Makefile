@@ -37,3 +37,4 @@ test: setup browser
 bench: setup postgres
 	$(BIN)/python bench/approval_flow.py
 	$(BIN)/python bench/http_approval.py
+	$(BIN)/python bench/state_growth.py
