@@ -113,7 +113,8 @@ class Server:
         self.port = free_port()
         env = {**os.environ, "TONGBAN_DATABASE_URL": url, "TONGBAN_RATE_LIMIT": "1000000/60",
                "TONGBAN_SECRET_KEY": "bench"}
-        self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "tongban"), "serve", "--port", str(self.port)],
+        env["PYTHONPATH"] = str(ROOT)  # this tree's code, wherever the interpreter is installed from
+        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT,
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -153,6 +154,8 @@ def one_case(client, portal, key):
     task = next(t for t in case["tasks"] if t["state"] == "READY")
     while task is not None:
         done = client("POST", f"/api/v1/tasks/{task['id']}/complete", {"data": {"opinion": "同意"}})
+        if "next_tasks" not in done:  # a server before issue #14: one inbox read more per step
+            done["next_tasks"] = client("GET", f"/api/v1/tasks?case_id={case['id']}")["items"]
         task = done["next_tasks"][0] if done["next_tasks"] else None
     assert client("GET", f"/api/v1/cases/{case['id']}")["status"] == "completed"
 

@@ -53,10 +53,8 @@ class CompleteTask(TaskCommand):
         live = rules.open_rows(step.session, row.case_id)
         after = [s for s in rules.signers(live, row, "after") if s.state == rules.PENDING]
         row.opinion = self.opinion
-        if not row.assignee:  # 签收 and 办理 in one unit of work: the trail shows both
+        if not row.assignee:  # 签收 and 办理 in one unit of work (the trail's task_completed names who)
             row.assignee, row.claimed_at = self.actor.name, utcnow()
-            step.event(history.TASK_CLAIMED, task_id=row.id, element_id=row.element_id,
-                       data={"name": row.name, "with_completion": True})
         if after:  # 加签 (after): the signers sign first, then the owner's task runs
             for signer in after:
                 signer.state = rules.READY
