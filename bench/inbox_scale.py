@@ -100,7 +100,7 @@ def main():
             # the cursor of the page before's last row: walk there once, then time the read of that page
             cursor = None
             for _ in range(deep - 1):
-                cursor = client.get(f"/api/v1/tasks?per_page=20" + (f"&cursor={cursor}" if cursor else ""),
+                cursor = client.get("/api/v1/tasks?per_page=20" + (f"&cursor={cursor}" if cursor else ""),
                                     headers=headers).get_json()["next_cursor"]
             by_cursor = timed(client, f"/api/v1/tasks?per_page=20&cursor={cursor}", headers)
             assert [t["id"] for t in by_cursor[2]["items"]] == [t["id"] for t in p200[2]["items"]]
