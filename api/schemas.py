@@ -837,4 +837,4 @@ class InboxArgs(TaskArgs):
 
 class InboxSchema(TaskListSchema):
     next_cursor = fields.String(allow_none=True, metadata={
-        "description": "下一页的 cursor；没有更多时为 null。total 最多数到 10001（超过时为下限）"})
+        "description": "下一页的 cursor；没有更多时为 null。total 最多数到 1001（超过时为下限）"})

@@ -135,7 +135,7 @@ class TaskQuery:
             return session.scalars(self._q.order_by(HumanTask.id)).all()
 
 
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = 1_000  # "more than 1 000" is all an inbox needs to say; counting further scans further
 
 
 def _sort_key(column):
