@@ -38,3 +38,5 @@ bench: setup postgres
 	$(BIN)/python bench/approval_flow.py
 	$(BIN)/python bench/http_approval.py
 	$(BIN)/python bench/state_growth.py
+	$(BIN)/python bench/inbox_scale.py
+	$(BIN)/python bench/timers.py

@@ -117,6 +117,11 @@ class TaskQuery:
         columns = self._ordering()
         if len(cursor) != len(columns):
             raise InvalidInput("cursor 与排序方式不符", details={"cursor": "请使用上一页返回的 next_cursor"})
+        keys = [_sort_key(c) for c in columns]
+        values = [_cursor_value(element, v) for (element, _), v in zip(keys, cursor)]
+        if len({descending for _, descending in keys}) == 1:  # one direction: a row comparison, an index range
+            row = sa.tuple_(*(element for element, _ in keys))
+            return self._where(row < sa.tuple_(*values) if keys[0][1] else row > sa.tuple_(*values))
         later = []
         for i, column in enumerate(columns):
             element, descending = _sort_key(column)
