@@ -36,3 +36,7 @@ test: setup browser
 
 bench: setup postgres
 	$(BIN)/python bench/approval_flow.py
+	$(BIN)/python bench/http_approval.py
+	$(BIN)/python bench/state_growth.py
+	$(BIN)/python bench/inbox_scale.py
+	$(BIN)/python bench/timers.py

@@ -19,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import InvalidInput, TongbanError
 
-from . import docs, errors, masking, store
+from . import docs, errors, masking, ratelimit, store
 from .routes import cases, cc, definitions, jobs, organisation, session, supervision, tasks, tokens, webhooks
 from .routes import applicants, licences, public, ratings, window, workbench
 from .schemas import ErrorSchema
@@ -69,6 +69,7 @@ def create_app(engine, config=None):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tongban"] = engine
+    app.extensions["tongban_limiter"] = ratelimit.Limiter(engine)  # one per process
     # One key for every process: from the environment, else made once and kept in the database.
     app.secret_key = app.config.get("SECRET_KEY") or os.environ.get("TONGBAN_SECRET_KEY") \
         or store.shared_secret(engine)

@@ -41,7 +41,7 @@ def limit(bucket, setting):
     if not rule:
         return
     count, period = (int(x) for x in rule.split("/"))
-    wait = store.hit(engine(), bucket, count, period)
+    wait = current_app.extensions["tongban_limiter"].hit(bucket, count, period)  # api.ratelimit
     if wait:
         raise RateLimited(wait)
 

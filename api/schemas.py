@@ -1104,3 +1104,24 @@ class IntakeMattersSchema(Schema):
 class FormSchemaSchema(Schema):
     key = fields.String()
     schema = fields.Dict()
+
+# ---- issue #14: fewer requests for the same work -------------------------------------
+
+class CompletedTaskSchema(TaskSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "办理后本办件中调用者可以接着办理的待办任务（无需再查待办列表）"})
+
+
+class StartedCaseSchema(CaseSchema):
+    next_tasks = fields.List(fields.Nested(TaskSchema), metadata={
+        "description": "发起后本办件中调用者可以办理的待办任务"})
+
+
+class InboxArgs(TaskArgs):
+    cursor = fields.String(validate=validate.Length(max=500), metadata={
+        "description": "键集分页：上一页返回的 next_cursor（给出时忽略 page，翻页不随页数变慢）"})
+
+
+class InboxSchema(TaskListSchema):
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "下一页的 cursor；没有更多时为 null。total 最多数到 1001（超过时为下限）"})

@@ -205,13 +205,18 @@ def hit(engine, bucket, limit, period):
     """
     now = int(engine.clock.now().timestamp())
     window = now - now % period
+    hits = add_hits(engine, bucket, window, 1)
+    return 0 if hits <= limit else window + period - now
+
+
+def add_hits(engine, bucket, window, count):
+    """Add ``count`` requests to ``bucket``'s current ``window``; returns its hits so far (api.ratelimit)."""
     insert = (postgresql.insert if engine.db.is_postgres else sqlite.insert)(RateLimit)
     table = RateLimit.__table__
-    stmt = insert.values(bucket=bucket, window_start=window, hits=1).on_conflict_do_update(
+    stmt = insert.values(bucket=bucket, window_start=window, hits=count).on_conflict_do_update(
         index_elements=[table.c.bucket],
-        set_={"hits": sa.case((table.c.window_start == window, table.c.hits + 1), else_=1),
+        set_={"hits": sa.case((table.c.window_start == window, table.c.hits + count), else_=count),
               "window_start": window},
     ).returning(table.c.hits)
     with engine.db.write() as session:
-        hits = session.execute(stmt).scalar_one()
-    return 0 if hits <= limit else window + period - now
+        return session.execute(stmt).scalar_one()

@@ -7,13 +7,13 @@ from engine.errors import Forbidden, InvalidInput
 from engine.models import Definition
 
 from .. import auth, idempotency
-from ..present import case_detail, event_bodies, present_case
 from ..applicant_view import case_for_applicant, trail_for_applicant
 from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
+from ..present import case_detail, event_bodies, present_case, task_bodies
 from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema, CaseArgs, CaseCreateSchema,
                        CaseListSchema, CaseSchema, CorrectionAnswerSchema, CorrectionOpenSchema, CorrectionSchema,
                        DefinitionSourceSchema, ErrorSchema, ExportSchema, MessageSchema, ReplaySchema, TrailArgs,
-                       TrailSchema, VerifySchema)
+                       StartedCaseSchema, TrailSchema, VerifySchema)
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="办件：发起、查询、进度（留痕）、消息")
@@ -24,7 +24,7 @@ READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, APPLICANT)  # applican
 @blp.route("", methods=["POST"])
 @auth.requires(ADMIN, INTEGRATOR, CLERK)
 @blp.arguments(CaseCreateSchema)
-@blp.response(201, CaseSchema)
+@blp.response(201, StartedCaseSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="幂等键已用于另一个请求")
 @blp.alt_response(404, schema=ErrorSchema, description="没有该流程")
 @blp.alt_response(403, schema=ErrorSchema, description="窗口人员不属于该事项的收件窗口")
@@ -40,7 +40,9 @@ def start_case(body):
         return recover(case.id)
 
     def recover(case_id):
-        return 201, CaseSchema().dump(case_detail(engine(), g.actor, case_id))
+        body = case_detail(engine(), g.actor, case_id)
+        body["next_tasks"] = task_bodies(engine(), engine().tasks.workable_in_case(case_id, g.actor))
+        return 201, StartedCaseSchema().dump(body)
     return idempotency.respond("POST /cases", body, produce, recover)
 
 

@@ -1,5 +1,6 @@
 """Human tasks: the inbox, claim / unclaim / complete, and the clerk operations
 (退回, 转办, 委派, 加签/减签, 抄送, 撤回, 催办, 附件)."""
+import base64
 import json
 
 from flask import g, request
@@ -10,9 +11,9 @@ from engine.errors import InvalidInput
 from .. import auth
 from ..auth import ADMIN, AUDITOR, CLERK, INTEGRATOR, engine
 from ..present import task_bodies
-from ..schemas import (AttachmentSchema, AttachmentUploadSchema, CcSchema, CompleteSchema, ErrorSchema,
-                       HandOverSchema, PageArgs, ReasonSchema, ReturnSchema, ReturnTargetListSchema, SignSchema,
-                       TaskArgs, TaskDetailSchema, TaskListSchema, TaskSchema, UnsignSchema, UrgeSchema)
+from ..schemas import (AttachmentSchema, AttachmentUploadSchema, CcSchema, CompletedTaskSchema, CompleteSchema,
+                       ErrorSchema, HandOverSchema, InboxArgs, InboxSchema, PageArgs, ReasonSchema, ReturnSchema, ReturnTargetListSchema, SignSchema,
+                       TaskDetailSchema, TaskListSchema, TaskSchema, UnsignSchema, UrgeSchema)
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
                 description="待办任务：签收、取消签收、办理、退回、转办、委派、加签、抄送、撤回、催办")
@@ -21,8 +22,8 @@ TASK = "/<int(min=1, max=2147483647):task_id>"
 
 @blp.route("", methods=["GET"])
 @auth.requires(ADMIN, CLERK, AUDITOR)
-@blp.arguments(TaskArgs, location="query")
-@blp.response(200, TaskListSchema)
+@blp.arguments(InboxArgs, location="query")
+@blp.response(200, InboxSchema)
 def inbox(args):
     """可办理的待办任务：本组的未签收任务和签收给自己的任务（审计员看到全部，只读）"""
     page, per_page = args["page"], args["per_page"]
@@ -30,10 +31,33 @@ def inbox(args):
     q = engine().tasks.query().ready()
     if g.actor.role != AUDITOR:
         q = q.workable_by(g.actor)
-    rows, total = (q.lane(args.get("lane")).case(args.get("case_id")).search(args.get("q"))
-                   .process(args.get("process")).received(args.get("received_from"), args.get("received_to"))
-                   .sort(args["sort"]).page(per_page, offset))
-    return {"items": task_bodies(engine(), rows), "total": total, "page": page, "per_page": per_page}
+    q = (q.lane(args.get("lane")).case(args.get("case_id")).search(args.get("q"))
+         .process(args.get("process")).received(args.get("received_from"), args.get("received_to"))
+         .sort(args["sort"]))
+    total = None
+    if args.get("cursor"):
+        offset = 0
+        total = q.count()  # over the whole filter, not only what follows the cursor
+        q = q.after(decode_cursor(args["cursor"]))
+    rows, counted = q.page(per_page, offset)
+    next_cursor = encode_cursor(q.cursor_of(rows[-1])) if len(rows) == per_page else None
+    return {"items": task_bodies(engine(), rows), "total": counted if total is None else total, "page": page,
+            "per_page": per_page, "next_cursor": next_cursor}
+
+
+def encode_cursor(values):
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(text):
+    try:
+        values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+    except ValueError:
+        values = None
+    if not isinstance(values, list) or not all(isinstance(v, (int, str)) and not isinstance(v, bool)
+                                               for v in values):
+        raise InvalidInput("cursor 无效", details={"cursor": "请使用上一页返回的 next_cursor"})
+    return values
 
 
 @blp.route("/done", methods=["GET"])
@@ -89,15 +113,18 @@ def unclaim(task_id):
 @blp.route("/<int(min=1, max=2147483647):task_id>/complete", methods=["POST"])
 @auth.requires(ADMIN, CLERK)
 @blp.arguments(CompleteSchema)
-@blp.response(200, TaskSchema)
+@blp.response(200, CompletedTaskSchema)
 @blp.alt_response(403, schema=ErrorSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="任务不可办理（已办结、已取消或被他人抢先）")
 @blp.alt_response(422, schema=ErrorSchema, description="表单校验失败，details 为逐字段消息")
 def complete(body, task_id):
-    """提交任务表单（和审批意见）并推进办件。委派中的任务：受托人办理后交回所有人确认；
-    加签任务：加签人办理后，最后一位"后加签"人办完时原任务才推进"""
-    return task_bodies(engine(), [engine().tasks.complete(task_id, g.actor, body["data"], body.get("opinion"))])[0]
+    """提交任务表单（和审批意见）并推进办件。未签收的本组任务在同一事务中签收并办理。
+    委派中的任务：受托人办理后交回所有人确认；加签任务：加签人办理后，最后一位"后加签"人办完时原任务才推进。
+    响应的 next_tasks 列出本办件中调用者接着可以办理的任务"""
+    row, following = engine().tasks.complete_and_next(task_id, g.actor, body["data"], body.get("opinion"))
+    done, *next_tasks = task_bodies(engine(), [row, *following])
+    return {**done, "next_tasks": next_tasks}
 
 
 def _operation(name, schema, summary, roles=(ADMIN, CLERK)):

@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import credentials
 from .actor import Actor
 from .organisation import NAME_RE, ROLES, ensure_groups
 from engine.errors import Conflict, InvalidInput, NotFound, Unauthenticated
@@ -40,6 +41,8 @@ def actor_of(user):
 class UserService:
     def __init__(self, engine):
         self.engine = engine
+        self._tokens = credentials.CredentialCache()    # see engine.identity.credentials
+        self._sessions = credentials.CredentialCache()
 
     def add(self, name, role, groups=(), password=None, display_name=None, password_change_required=False):
         """A person, as the CLI and tests make them: unknown groups become plain teams.
@@ -134,11 +137,18 @@ class UserService:
         if not token or not token.startswith(TOKEN_PREFIX):
             raise Unauthenticated("令牌无效")
         now = utcnow()
+        key = hash_token(token)
         with self.engine.db.read() as session:
-            row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+            generation = credentials.current(session)  # read first: a change after it bumps it
+            actor = self._tokens.get(key, generation, now)
+            if actor is not None:
+                return actor
+            row = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == key))
             if row is None or row.revoked_at or (row.expires_at and row.expires_at < now) or not row.user.active:
                 raise Unauthenticated("令牌无效或已过期")
-            return actor_of(row.user)
+            actor = actor_of(row.user)
+            self._tokens.put(key, actor, generation, row.expires_at)
+            return actor
 
     # ---- browser sessions: revocable on the server, unlike a bare signed cookie ----
 
@@ -152,11 +162,18 @@ class UserService:
         return sid
 
     def session_actor(self, sid):
+        now, key = utcnow(), hash_token(sid or "")
         with self.engine.db.read() as session:
-            row = session.get(WebSession, hash_token(sid or ""))
-            if row is None or row.revoked_at or row.expires_at < utcnow() or not row.user.active:
+            generation = credentials.current(session)
+            actor = self._sessions.get(key, generation, now)
+            if actor is not None:
+                return actor
+            row = session.get(WebSession, key)
+            if row is None or row.revoked_at or row.expires_at < now or not row.user.active:
                 raise Unauthenticated("登录已失效，请重新登录")
-            return actor_of(row.user)
+            actor = actor_of(row.user)
+            self._sessions.put(key, actor, generation, row.expires_at)
+            return actor
 
     def close_session(self, sid):
         with self.engine.db.write() as session:

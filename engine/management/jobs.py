@@ -49,17 +49,29 @@ class ManagementService:
     def run_due_jobs(self, limit=20):
         """Fire what is due; returns how many jobs were handled."""
         claimed = self.claim_due(limit)
-        for job_id, case_id in claimed:
-            try:
-                self.engine.runtime.fire_due_timers(case_id)
-            except Conflict:
-                self._release(job_id, error=None)  # someone else moved the case; look again soon
-            except TongbanError as exc:
-                log.warning("timer job %s of case %s failed: %s", job_id, case_id, exc.message)
-                self._release(job_id, error=f"{exc.code}: {exc.message} {exc.details or ''}")
-            else:
-                self._release(job_id, error=None)
+        done = []  # released together, in one write, after the batch
+        try:
+            for job_id, case_id in claimed:
+                try:
+                    self.engine.runtime.fire_due_timers(case_id)
+                except Conflict:
+                    pass  # someone else moved the case; look again soon
+                except TongbanError as exc:
+                    log.warning("timer job %s of case %s failed: %s", job_id, case_id, exc.message)
+                    self._release(job_id, error=f"{exc.code}: {exc.message} {exc.details or ''}")
+                    continue
+                done.append(job_id)
+        finally:
+            self._release_all(done)
         return len(claimed)
+
+    def _release_all(self, job_ids):
+        """Unlock the jobs this worker still holds (a fired job's row is gone already)."""
+        if not job_ids:
+            return
+        with self.engine.db.write() as session:
+            session.execute(sa.update(Job).where(Job.id.in_(job_ids), Job.locked_by == self.worker)
+                            .values(locked_by=None, locked_until=None))
 
     def _release(self, job_id, error):
         with self.engine.db.write() as session:

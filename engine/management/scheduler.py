@@ -7,6 +7,17 @@ log = logging.getLogger(__name__)
 CARD_SCAN_SECONDS = 30
 
 
+class _ExpectedSkips(logging.Filter):
+    """A poll still draining when its next tick comes is skipped by design (max_instances=1):
+    no warning per tick, which under load flooded the log."""
+
+    def filter(self, record):
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_ExpectedSkips())
+
+
 class Scheduler:
     """APScheduler in the background: polls due timers and webhook deliveries
     twice a second and deadline cards every half minute; ``chores`` are extra (function, seconds) housekeeping jobs."""

@@ -19,7 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine import spiff
+from engine import generation, spiff
 from engine.errors import DefinitionInvalid, NotFound
 from engine.models import Definition, Matter
 from engine.spiff import scripting, timers
@@ -226,6 +226,7 @@ class RepositoryService:
         self.engine = engine
         self._specs = {}
         self._forms = {}
+        self._form_versions = {}  # (form key, version) -> (definition id, version)
         self._properties = {}
         self._lock = threading.Lock()
 
@@ -553,10 +554,19 @@ class RepositoryService:
 
     def form(self, session, key, version=None):
         """The parsed form ``key`` (its newest version unless one is named) and its version."""
-        d = self.get(session, "form", key, version) if version else self.latest(session, "form", key)
-        cached = self._forms.get(d.id)
+        # Which row holds the form: a named version never changes, the newest only at a deploy.
+        def look_up():
+            d = self.get(session, "form", key, version) if version else self.latest(session, "form", key)
+            return d.id, d.version
+        if version:
+            if (key, version) not in self._form_versions:
+                self._form_versions[(key, version)] = look_up()
+            form_id, version = self._form_versions[(key, version)]
+        else:
+            form_id, version = generation.cached(session, generation.CONFIGURATION, ("newest form", key), look_up)
+        cached = self._forms.get(form_id)
         if cached is None:
-            cached = Form.parse(session.scalar(sa.select(Definition.source).where(Definition.id == d.id)), key_hint=d.key)
+            cached = Form.parse(session.scalar(sa.select(Definition.source).where(Definition.id == form_id)), key_hint=key)
             with self._lock:
-                self._forms[d.id] = cached
-        return cached, d.version
+                self._forms[form_id] = cached
+        return cached, version

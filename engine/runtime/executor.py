@@ -6,6 +6,7 @@ from engine.applicants.credit import CreditRestricted
 from engine.commands import CaseCommand
 from engine.errors import NotFound, RunawayStep, ScriptError
 from engine.models import Case
+from engine.tasks import rules
 
 from .commands.deliver_message import deliver_thrown
 from .step import CaseContext, Context, Step, claim_version
@@ -55,6 +56,8 @@ class CommandExecutor:
             result = command.execute(step)
             step.advance()
             step.finish()
+            if getattr(command, "reports_next_tasks", False):  # complete: what the caller may do next
+                command.next_tasks = rules.workable_next(session, case.id, command.actor)
         command.thrown = step.thrown()
         return result
 

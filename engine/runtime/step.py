@@ -8,6 +8,7 @@ jobs derived from the workflow, and stores the state. Commands do their part
 import functools
 import os
 import time
+import warnings
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -35,6 +36,9 @@ from engine.supervision.hooks import outcome_of, supervise
 from engine.applicants import credit
 from engine.tasks import rules
 from engine.tasks.assignment import drawn_assignment
+
+# Flushing only the new inbox rows (``_sync_human_tasks``) is what keeps the case to one UPDATE.
+warnings.filterwarnings("ignore", message="The `objects` parameter of `Session.flush` is deprecated")
 
 MAX_ENGINE_TASKS_PER_CALL = 10_000
 MAX_SUBPROCESSES = 500  # live sub-workflows of one case (recursion is refused at deploy too)
@@ -108,10 +112,12 @@ def step_seconds():
 
 
 def claim_version(session, case):
-    """Bump the case's version first: of two writers racing on one case the
-    second fails this check (Conflict) before it writes anything else."""
+    """Mark the case changed: the unit of work's one ``UPDATE case … WHERE row_version = :v``
+    (at its flush) then checks the version, so of two writers racing on one case the
+    second fails (Conflict) and its whole unit of work rolls back. No early flush: on
+    SQLite ``BEGIN IMMEDIATE`` already serialises writers, on PostgreSQL the update waits
+    for the first writer's row lock and then finds the version moved on."""
     case.updated_at = utcnow()
-    session.flush()
 
 
 class Context:
@@ -299,7 +305,9 @@ class Step(CaseContext):
                                       + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
             session.add_all(new_rows)
-            session.flush()  # the rows' ids go into their trail events
+            # The rows' ids go into their trail events: flush these rows only, so the case row
+            # is written once, at the end, with its version check (claim_version).
+            session.flush([*new_rows, *(c for r in new_rows for c in r.candidates)])
         for row in new_rows:
             drawn = {"assignee": row.assignee, "candidates": [[c.kind, c.name] for c in row.candidates]} \
                 if row.assignee or row.candidates else {}
@@ -310,6 +318,8 @@ class Step(CaseContext):
 
     def _sync_jobs(self):
         session, case, wf = self.session, self.case, self.wf
+        if not has_timers(wf):  # no timer drawn: no job row can exist for this case
+            return
         existing = {j.spiff_task_id: j for j in session.scalars(sa.select(Job).where(Job.case_id == case.id))}
         wanted = {}
         if not wf.is_completed():
@@ -330,6 +340,22 @@ class Step(CaseContext):
                                 spiff_task_id=spiff_id, due_at=due))
             elif job.due_at != due:
                 job.due_at, job.locked_by, job.locked_until, job.attempts = due, None, None, 0
+
+
+def has_timers(wf):
+    """Whether the case's diagram (its sub-processes included) draws any timer; kept on the spec."""
+    spec = wf.spec
+    known = getattr(spec, "_tongban_has_timers", None)
+    if known is None:
+        specs = [spec, *wf.subprocess_specs.values()]
+        known = any(_is_timer(getattr(t, "event_definition", None)) for s in specs for t in s.task_specs.values())
+        spec._tongban_has_timers = known
+    return known
+
+
+def _is_timer(definition):
+    return isinstance(definition, TimerEventDefinition) or any(
+        isinstance(d, TimerEventDefinition) for d in getattr(definition, "event_definitions", ()))
 
 
 def send_outward(step, event):

@@ -20,7 +20,7 @@ import os
 
 import sqlalchemy as sa
 
-from engine import history
+from engine import generation, history
 from engine.calendar import calendar
 from engine.errors import CalendarMissing
 from engine.models import HumanTask, Matter
@@ -87,8 +87,12 @@ class CaseClock:
         self.ctx, self.case, self.now = ctx, ctx.case, ctx.engine.clock.now()
 
     def _limits(self):
-        matter = self.ctx.session.get(Matter, self.case.process_key)
-        return (matter.legal_limit_days, matter.promised_limit_days) if matter else (None, None)
+        session, key = self.ctx.session, self.case.process_key
+
+        def look_up():
+            matter = session.get(Matter, key)
+            return (matter.legal_limit_days, matter.promised_limit_days) if matter else (None, None)
+        return generation.cached(session, generation.CONFIGURATION, ("matter limits", key), look_up)
 
     def start(self):
         if self.case.clock_started_at is not None:

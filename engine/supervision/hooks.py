@@ -8,7 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.calendar import calendar
 from engine.errors import CalendarMissing
 from engine.models import HumanTask
-from engine.tasks.rules import OPEN
+from engine.tasks.rules import LOCKED_CASE, OPEN
 
 from .clock import PAUSE_AT_ELEMENT, CaseClock, sync_task_card
 
@@ -49,7 +49,7 @@ def supervise(step, new_rows):
 
     # Tasks that closed keep the card they had when they closed (overdue stays red in the statistics).
     timed = step.session.scalars(sa.select(HumanTask).where(
-        HumanTask.case_id == step.case.id, HumanTask.next_card_at.is_not(None)))
+        HumanTask.case_id == step.case.id, HumanTask.next_card_at.is_not(None)).options(LOCKED_CASE))
     for row in timed:
         if row.state in OPEN:  # filtered here: a row closed in this step is not flushed yet
             continue

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
+from engine.errors import InvalidInput
 from engine.models import Case, HumanTask, TaskCandidate
 
 BEIJING = timezone(timedelta(hours=8))
@@ -92,15 +93,66 @@ class TaskQuery:
     def states(self, states):
         return self._where(HumanTask.state.in_(states)) if states else self
 
+    def _ordering(self):
+        return getattr(self, "_order", None) or (HumanTask.created_at, HumanTask.id)
+
     def page(self, limit, offset=0):
-        """(tasks, total), oldest first: the inbox order."""
+        """(tasks, total), oldest first: the inbox order. ``total`` counts at most
+        COUNT_LIMIT + 1 rows (an index range, never the whole table): past that it is a floor."""
         with self.engine.db.read() as session:
-            total = session.scalar(sa.select(sa.func.count()).select_from(self._q.subquery()))
-            order = getattr(self, "_order", None) or (HumanTask.created_at, HumanTask.id)
-            rows = session.scalars(self._q.order_by(*order)
-                                   .limit(limit).offset(offset)).all()
-            return rows, total
+            rows = session.scalars(self._q.order_by(*self._ordering()).limit(limit).offset(offset)).all()
+            return rows, self.count(session)
+
+    def count(self, session=None):
+        if session is None:
+            with self.engine.db.read() as own:
+                return self.count(own)
+        counted = self._q.with_only_columns(HumanTask.id).order_by(None).limit(COUNT_LIMIT + 1)
+        return session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
+
+    def after(self, cursor):
+        """Keyset paging: only rows after ``cursor`` (``cursor_of`` the last row shown) in this sort order."""
+        if cursor is None:
+            return self
+        columns = self._ordering()
+        if len(cursor) != len(columns):
+            raise InvalidInput("cursor 与排序方式不符", details={"cursor": "请使用上一页返回的 next_cursor"})
+        keys = [_sort_key(c) for c in columns]
+        values = [_cursor_value(element, v) for (element, _), v in zip(keys, cursor)]
+        if len({descending for _, descending in keys}) == 1:  # one direction: a row comparison, an index range
+            row = sa.tuple_(*(element for element, _ in keys))
+            return self._where(row < sa.tuple_(*values) if keys[0][1] else row > sa.tuple_(*values))
+        later = []
+        for i, column in enumerate(columns):
+            element, descending = _sort_key(column)
+            value = _cursor_value(element, cursor[i])
+            same = [_sort_key(c)[0] == _cursor_value(_sort_key(c)[0], v) for c, v in zip(columns[:i], cursor[:i])]
+            later.append(sa.and_(*same, element < value if descending else element > value))
+        return self._where(sa.or_(*later))
+
+    def cursor_of(self, row):
+        """The values of ``row`` the sort order compares, as JSON-safe values."""
+        values = [getattr(row, _sort_key(c)[0].key) for c in self._ordering()]
+        return [v.isoformat() if isinstance(v, datetime) else v for v in values]
 
     def list(self):
         with self.engine.db.read() as session:
             return session.scalars(self._q.order_by(HumanTask.id)).all()
+
+
+COUNT_LIMIT = 1_000  # "more than 1 000" is all an inbox needs to say; counting further scans further
+
+
+def _sort_key(column):
+    """(the column, whether it sorts descending) of an ORDER BY element."""
+    element = getattr(column, "element", column)
+    return element, getattr(column, "modifier", None) is sa.sql.operators.desc_op
+
+
+def _cursor_value(column, value):
+    try:
+        if isinstance(column.type, sa.DateTime) or column.key.endswith("_at"):
+            return datetime.fromisoformat(value)
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("cursor 无效", details={"cursor": "请使用上一页返回的 next_cursor"}) from None

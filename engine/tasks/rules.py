@@ -6,6 +6,7 @@ for signers added after them. 加签 signers added "after" sit PENDING until the
 completes. ``refresh_waiting`` recomputes this after every operation that may change it.
 """
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
 from engine.models import Correction, HumanTask
@@ -13,6 +14,8 @@ from engine.models import Correction, HumanTask
 READY, WAITING, PENDING, COMPLETED, CANCELLED = "READY", "WAITING", "PENDING", "COMPLETED", "CANCELLED"
 OPEN = (READY, WAITING, PENDING)
 TASK, SIGN = "task", "sign"
+# Rows of the locked case: their case is in the session already, no join needed.
+LOCKED_CASE = sa.orm.immediateload(HumanTask.case)
 
 
 def may_operate(actor, row):
@@ -30,10 +33,28 @@ def require_operator(actor, row, what):
 
 
 def open_rows(session, case_id):
-    """The case's open rows; filtered again in Python because a step flushes once, at its end."""
-    return [r for r in session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id,
-                                                                  HumanTask.state.in_(OPEN)).order_by(HumanTask.id))
-            if r.state in OPEN]  # in id order: a replay makes the same rows in the same order
+    """The case's open rows; filtered again in Python because a step flushes once, at its end.
+
+    Queried once per unit of work: the case is locked, so afterwards every row that
+    can be open is in the session (loaded then, or added since) and is read from there."""
+    loaded = session.info.setdefault("open_rows_of", set())
+    if case_id not in loaded:
+        rows = session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state.in_(OPEN))
+                               .order_by(HumanTask.id).options(LOCKED_CASE)).all()
+        loaded.add(case_id)
+        session.info.setdefault("open_rows_held", []).extend(rows)  # keep them in the identity map
+    else:
+        rows = [r for r in (*session.identity_map.values(), *session.new)
+                if isinstance(r, HumanTask) and r.case_id == case_id]
+    # in id order (unflushed rows last, as added): a replay makes the same rows in the same order
+    return sorted((r for r in rows if r.state in OPEN), key=lambda r: (r.id is None, r.id or 0))
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_open_rows(session):
+    session.info.pop("open_rows_of", None)
+    session.info.pop("open_rows_held", None)
 
 
 def open_correction(session, case_id):
@@ -59,3 +80,14 @@ def refresh_waiting(session, case_id, rows=None):
             before = [s for s in signers(rows, row, "before") if s.state in (READY, WAITING)]
             waits = correcting or bool(before) or row.completed_by is not None  # owner done, signers after
         row.state = WAITING if waits else READY
+
+
+def workable_next(session, case_id, actor):
+    """The case's READY rows ``actor`` may work, read inside the unit of work that moved it
+    (from the session: no query), ready to be shown after it commits."""
+    from engine.tasks.queries import may_work
+
+    rows = [r for r in open_rows(session, case_id) if r.state == READY and may_work(actor, r)]
+    for row in rows:
+        row.case, row.candidates  # noqa: B018  loaded now: the rows are shown after the session closes
+    return rows

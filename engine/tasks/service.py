@@ -17,7 +17,7 @@ from .commands import (CcTask, ClaimTask, CompleteTask, DelegateTask, ReturnTask
                        UnclaimTask, UnsignTask, UrgeTask, WithdrawTask)
 from .commands.base import visible_row
 from .commands.return_task import return_targets
-from .queries import TaskQuery
+from .queries import TaskQuery, may_work
 
 
 class TaskService:
@@ -44,7 +44,16 @@ class TaskService:
         return self.engine.execute(UnclaimTask(task_id, actor))
 
     def complete(self, task_id, actor: Actor, data=None, opinion=None):
-        return self.engine.execute(CompleteTask(task_id, actor, data, opinion))
+        return self.complete_and_next(task_id, actor, data, opinion)[0]
+
+    def complete_and_next(self, task_id, actor: Actor, data=None, opinion=None):
+        """(the completed row, the case's READY rows ``actor`` may work now), in one unit of work."""
+        command = CompleteTask(task_id, actor, data, opinion)
+        return self.engine.execute(command), command.next_tasks
+
+    def workable_in_case(self, case_id, actor: Actor):
+        """The case's READY tasks ``actor`` may work."""
+        return [r for r in self.for_case(case_id) if may_work(actor, r)]
 
     def return_to(self, task_id, actor: Actor, to, reason=None):
         return self.engine.execute(ReturnTask(task_id, actor, to, reason))

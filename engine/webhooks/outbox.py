@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from engine import generation
 from engine.identity.masking import mask_data
 from engine.models import WebhookDelivery, WebhookSubscription
 
@@ -44,14 +45,10 @@ SCOPE_OWN, SCOPE_ALL = "own", "all"   # cases started by the owner, or every cas
 # ---- writing the outbox (inside the caller's unit of work) -------------------
 
 def _subscriptions(session):
-    """Active subscriptions, read once per unit of work."""
-    subs = session.info.get("tongban_webhooks")
-    if subs is None:
-        subs = session.execute(sa.select(WebhookSubscription.id, WebhookSubscription.owner,
-                                         WebhookSubscription.scope, WebhookSubscription.events)
-                               .where(WebhookSubscription.active.is_(True))).all()
-        session.info["tongban_webhooks"] = subs
-    return subs
+    """Active subscriptions, read again only after a change (engine.generation)."""
+    return generation.cached(session, generation.CONFIGURATION, "webhook_subscriptions", lambda: session.execute(
+        sa.select(WebhookSubscription.id, WebhookSubscription.owner, WebhookSubscription.scope,
+                  WebhookSubscription.events).where(WebhookSubscription.active.is_(True))).all())
 
 
 def enqueue(session, case, event):

@@ -64,7 +64,8 @@ class TaskCommand(CaseCommand):
         self.task_id, self.actor = task_id, actor
 
     def case_id(self, session):
-        return visible_row(session, self.task_id, self.actor).case_id
+        self._held = visible_row(session, self.task_id, self.actor)  # held: the session keeps rows weakly
+        return self._held.case_id
 
     def ready_row(self, ctx):
         """The task's row, which must still be READY (checked under the case lock)."""
@@ -85,7 +86,8 @@ class CaseTaskCommand(TaskCommand):
         engine.runtime.get(row.case_id, self.actor)  # NotFound for a case they may not see
 
     def case_id(self, session):
-        return session.get(HumanTask, self.task_id).case_id
+        self._held = session.get(HumanTask, self.task_id)  # held: the session keeps rows weakly
+        return self._held.case_id
 
     def row(self, ctx):
         return ctx.session.get(HumanTask, self.task_id)

@@ -18,6 +18,7 @@ from .base import TaskCommand, run_task, visible_row
 
 class CompleteTask(TaskCommand):
     loads_workflow = True
+    reports_next_tasks = True  # the executor sets ``next_tasks``: the case's open tasks the actor may work
 
     def __init__(self, task_id, actor, data, opinion=None):
         super().__init__(task_id, actor)
@@ -57,8 +58,8 @@ class CompleteTask(TaskCommand):
         live = rules.open_rows(step.session, row.case_id)
         after = [s for s in rules.signers(live, row, "after") if s.state == rules.PENDING]
         row.opinion = self.opinion
-        if not row.assignee:
-            row.assignee = self.actor.name
+        if not row.assignee:  # 签收 and 办理 in one unit of work (the trail's task_completed names who)
+            row.assignee, row.claimed_at = self.actor.name, utcnow()
         if after:  # 加签 (after): the signers sign first, then the owner's task runs
             for signer in after:
                 signer.state = rules.READY
