@@ -246,7 +246,7 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     expect(movable).to_contain_text("可以")
     expect(movable).to_contain_text("受理 → 窗口受理")
     expect(stuck).to_contain_text("不可以")
-    expect(stuck).to_contain_text("新版本没有环节「审查并决定」")
+    expect(stuck).to_contain_text("当前环节「审查并决定」在目标版本中不存在")
     expect(page.locator("#mig-summary")).to_contain_text("其中 1 件可以迁到 v2")
     expect(movable.locator("input[name=move]")).to_be_checked()
     expect(stuck.locator("input[name=move]")).to_have_count(0)  # nothing to tick where a case cannot move
@@ -282,7 +282,8 @@ FEE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
     <bpmn:userTask id="confirm" name="确认收费">
       <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="formKey" value="wb_fee_confirm" /></spiffworkflow:properties></bpmn:extensionElements>
+        <spiffworkflow:property name="formKey" value="wb_fee_confirm" />
+        <spiffworkflow:property name="candidateGroups" value="综合受理窗口" /></spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="rule"/>
