@@ -74,7 +74,7 @@ class ApplicationSchema(Schema):
     cases = fields.List(fields.Nested(ApplicationCaseSchema))
 
 
-class DraftSchema(Schema):
+class ApplicationDraftSchema(Schema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
     uploads = fields.List(fields.Integer(), load_default=list)
     commitments = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list)
@@ -90,7 +90,7 @@ class MaterialFileSchema(Schema):
     uploaded_at = fields.DateTime()
 
 
-class DraftOutSchema(Schema):
+class ApplicationDraftOutSchema(Schema):
     target = fields.String()
     data = fields.Dict()
     uploads = fields.List(fields.Nested(MaterialFileSchema))
@@ -247,7 +247,7 @@ def draft_body(target, row, files):
 
 @blp.route(f"/application-drafts/{TARGET}", methods=["GET"])
 @auth.requires(APPLICANT)
-@blp.response(200, DraftOutSchema)
+@blp.response(200, ApplicationDraftOutSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="没有草稿")
 def get_draft(kind, key):
     """本人对该事项或主题的草稿"""
@@ -257,8 +257,8 @@ def get_draft(kind, key):
 
 @blp.route(f"/application-drafts/{TARGET}", methods=["PUT"])
 @auth.requires(APPLICANT)
-@blp.arguments(DraftSchema)
-@blp.response(200, DraftOutSchema)
+@blp.arguments(ApplicationDraftSchema)
+@blp.response(200, ApplicationDraftOutSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
 def save_draft(body, kind, key):

@@ -85,3 +85,18 @@ def test_nul_characters_are_refused_before_they_reach_the_database(as_):
     r = admin("POST", "/api/v1/cases", json={"process": "no\u0000such", "applicant": {}})
     assert r.status_code == 422 and r.get_json()["error"] == "nul_character"
     assert admin("GET", "/api/v1/cases?process=x%00").status_code == 422
+
+
+def test_every_schema_in_the_openapi_document_has_its_own_name(deployed):
+    """apispec renames a schema whose name another already took (Draft, Draft1): the document would
+    then describe one endpoint with another's schema name."""
+    import warnings
+
+    from .conftest import make_app
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = make_app(deployed).test_client().get("/api/v1/openapi.json").get_json()
+    assert not [str(w.message) for w in caught if "Multiple schemas resolved" in str(w.message)]
+    names = spec["components"]["schemas"]
+    assert "Draft" in names and "ApplicationDraft" in names and "Draft1" not in names

@@ -1,14 +1,13 @@
 """The DMN editor (#13 item 2): dmn-js opens the table the engine evaluates, the try panel shows which
 rows match, and a changed table is saved into the process's draft. The browser's cell evaluator
-(admin/static/js/unary.js) is checked against the engine's FEEL unary tests on the same cells.
-The drafts endpoint is the page.route stand-in (workbench_fake.py) until #13b is merged."""
+(admin/static/js/unary.js) is checked against the engine's FEEL unary tests on the same cells."""
 import pytest
 from playwright.sync_api import expect
 
 from engine.spiff import feel
 
 from .conftest import login
-from .workbench_fake import draft_sources, install
+from .workbench_api import draft_sources
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +46,6 @@ def test_browser_cells_agree_with_the_engine(page, people):
 
 
 def test_analyst_tries_and_edits_the_graduate_table(page, people):
-    install(page, people)
     login(page, "analyst")
     page.goto("/workbench/dmn/graduate_settlement_rules?draft=graduate_settlement")
     expect(page.locator("#dmn .tjs-table")).to_be_visible()

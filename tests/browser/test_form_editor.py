@@ -1,19 +1,17 @@
 """The form editor (#13 item 3, browser side): form-js opens a deployed form, a field added in the
-editor is saved into the process's draft, and a new form can be started from nothing.
-The drafts endpoint is the page.route stand-in (workbench_fake.py) until #13b is merged."""
+editor is saved into the process's draft, and a new form can be started from nothing."""
 import json
 
 import pytest
 from playwright.sync_api import expect
 
 from .conftest import login
-from .workbench_fake import draft_sources, install
+from .workbench_api import draft_sources
 
 pytestmark = pytest.mark.browser
 
 
 def test_analyst_edits_a_form_into_the_draft(page, people):
-    install(page, people)
     login(page, "analyst")
     page.goto("/workbench/forms/no_criminal_record_review?draft=no_criminal_record")
     expect(page.locator("#source")).to_contain_text("已部署 v1")

@@ -1,7 +1,7 @@
 """The modeler keeps and edits what the engine reads that bpmn-js alone would lose or not show (#13a):
 会签 collections (loopDataInputRef/loopDataOutputRef name case variables, which bpmn-moddle drops as
-unresolved references). Drafts and publish are the page.route stand-in (workbench_fake.py); the
-published diagram runs on the real engine."""
+unresolved references). Drafts and publish go to the real server; the published diagram runs on the
+real engine."""
 import re
 
 import pytest
@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from engine import Actor
 
 from .conftest import ROOT, login
-from .workbench_fake import call, draft_sources, install
+from .workbench_api import call, draft_sources
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,6 @@ def draft_with_countersign():
 
 
 def test_countersign_collection_survives_and_is_edited_in_the_tongban_panel(page, people):
-    install(page, people)
     login(page, "analyst")
     saved = call(page, "PUT", "/drafts/no_criminal_record", files={"no_criminal_record.bpmn": draft_with_countersign()})
     assert saved["status"] == 200, saved

@@ -101,6 +101,14 @@ export const SPIFF_MODDLE = {
       properties: [{ name: "value", type: "String", isBody: true }] },
     { name: "MessagePayload", superClass: ["Element"], meta: { allowedIn: ["*"] },
       properties: [{ name: "value", type: "String", isBody: true }] },
+    // A service task's operator (e.g. issueLicence) and its parameters; unknown types would be dropped on save.
+    { name: "ServiceTaskOperator", superClass: ["Element"], meta: { allowedIn: ["bpmn:ServiceTask"] },
+      properties: [{ name: "id", type: "String", isAttr: true }, { name: "resultVariable", type: "String", isAttr: true },
+        { name: "parameterList", type: "Parameters" }] },
+    { name: "Parameters", superClass: ["Element"], properties: [{ name: "parameters", type: "Parameter", isMany: true }] },
+    { name: "Parameter", superClass: ["Element"],
+      properties: [{ name: "id", type: "String", isAttr: true }, { name: "type", type: "String", isAttr: true },
+        { name: "value", type: "String", isAttr: true }] },
   ],
 };
 

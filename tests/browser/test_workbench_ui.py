@@ -1,10 +1,6 @@
-"""The analyst workbench in the browser (#13a) against a stand-in for #13b's endpoints.
-
-The drafts, check, trial, versions and migration endpoints are faked with Playwright's
-``page.route`` (tests/browser/workbench_fake.py); publishing deploys through the real engine, and the
-case started afterwards runs on the real server. After #13b is merged, set ``USE_FAKE = False`` in
-workbench_fake.py and these tests (and the DMN, form, MIWG and modeler-properties tests) drive the real
-endpoints: they read drafts back through the API, never through the stand-in.
+"""The analyst workbench in the browser (#13) on the real server: modeler with lint on the diagram,
+drafts, trial runs, publish with a note, multi-file deploy, versions, visual diff and migration.
+What the pages saved is read back through the API.
 """
 import json
 import re
@@ -16,7 +12,7 @@ from engine import Actor
 from engine.models import Case
 
 from .conftest import ROOT, SHOTS, login
-from .workbench_fake import call, draft_sources, install
+from .workbench_api import call, draft_sources
 
 pytestmark = pytest.mark.browser
 
@@ -26,10 +22,11 @@ FIRE = "消防救援支队"
 
 
 @pytest.fixture
-def fake_api(page, people):
+def more_people(people):
+    """The fire brigade's clerk (the department the analyst adds) and an admin who starts cases."""
     people.users.add("fireman", "clerk", groups=[FIRE], password="fireman", display_name="赵消防")
     people.users.add("boss", "admin", password="boss")
-    return install(page, people)
+    return people
 
 
 def wait_modeler(page, element="split_review"):
@@ -84,7 +81,7 @@ def open_group(page, group):
         header.click()
 
 
-def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(page, people, fake_api):
+def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(page, people, more_people):
     login(page, "analyst")
     page.goto("/workbench/modeler/food_business_license")
     wait_modeler(page)
@@ -183,7 +180,7 @@ def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(p
     page.screenshot(path=str(SHOTS / "workbench-fire-inbox.png"), full_page=True)
 
 
-def test_a_task_without_an_outgoing_flow_is_marked_and_cannot_be_published(page, people, fake_api):
+def test_a_task_without_an_outgoing_flow_is_marked_and_cannot_be_published(page, people, more_people):
     login(page, "analyst")
     page.goto("/workbench/modeler/no_criminal_record")
     wait_modeler(page, "accept")
@@ -218,7 +215,7 @@ def publish_second_version(page):
     assert made["status"] == 201 and made["body"]["version"] == 2, made
 
 
-def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
+def test_versions_diff_and_migration_dry_run_then_batch(page, people, more_people):
     waiting_accept = people.runtime.start("no_criminal_record", COMPANY, {"purpose_note": "求职"})
     in_review = people.runtime.start("no_criminal_record", COMPANY, {"purpose_note": "出国"})
     (task,) = people.tasks.for_case(in_review.id)
@@ -246,7 +243,7 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     expect(movable).to_contain_text("可以")
     expect(movable).to_contain_text("受理 → 窗口受理")
     expect(stuck).to_contain_text("不可以")
-    expect(stuck).to_contain_text("新版本没有环节「审查并决定」")
+    expect(stuck).to_contain_text("当前环节「审查并决定」在目标版本中不存在")
     expect(page.locator("#mig-summary")).to_contain_text("其中 1 件可以迁到 v2")
     expect(movable.locator("input[name=move]")).to_be_checked()
     expect(stuck.locator("input[name=move]")).to_have_count(0)  # nothing to tick where a case cannot move
@@ -257,10 +254,7 @@ def test_versions_diff_and_migration_dry_run_then_batch(page, people, fake_api):
     page.click("#migrate")
     expect(movable).to_contain_text("已迁移")
     expect(stuck).to_have_count(0)  # only the ticked cases were sent
-    if fake_api:  # the stand-in answers without moving cases; the real server moves them
-        assert fake_api.migrations == [("no_criminal_record", 2, [waiting_accept.id])]
-    else:
-        assert running_versions(people, waiting_accept.id, in_review.id) == [2, 1]
+    assert running_versions(people, waiting_accept.id, in_review.id) == [2, 1]
 
 
 def running_versions(engine, *case_ids):
@@ -282,7 +276,8 @@ FEE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
     <bpmn:userTask id="confirm" name="确认收费">
       <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="formKey" value="wb_fee_confirm" /></spiffworkflow:properties></bpmn:extensionElements>
+        <spiffworkflow:property name="formKey" value="wb_fee_confirm" />
+        <spiffworkflow:property name="candidateGroups" value="综合受理窗口" /></spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="rule"/>
@@ -337,7 +332,7 @@ def fee_files(tmp_path):
     return paths
 
 
-def test_workbench_lists_drafts_and_deploys_a_diagram_with_its_table_and_form_at_once(page, people, fake_api, tmp_path):
+def test_workbench_lists_drafts_and_deploys_a_diagram_with_its_table_and_form_at_once(page, people, more_people, tmp_path):
     login(page, "window")  # a clerk is told, in Chinese, that the workbench is not theirs
     page.goto("/workbench")
     expect(page.locator("#flash")).to_contain_text("工作台只对流程分析员和管理员开放")
