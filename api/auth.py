@@ -90,6 +90,16 @@ def authenticate():
     return actor
 
 
+def optional_actor():
+    """The caller on a public page that says more to a logged-in person, or None for anyone else."""
+    if not request.headers.get("Authorization") and not session.get("sid"):
+        return None
+    try:
+        return authenticate()
+    except (Unauthenticated, Forbidden):
+        return None
+
+
 def must_change_password(actor):
     """A password somebody else chose (generated, reset, demo) must be replaced before
     the person works, except on a demo server (TONGBAN_DEMO=1), where everyone knows it."""

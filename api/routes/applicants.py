@@ -193,8 +193,11 @@ def list_themes():
 @blp.doc(security=[])
 def application_form(kind, key):
     """网上申请页面所需：申请表单（form-js）、事项和材料清单（公开）"""
-    auth.limit(f"anon:{auth.client_address()}", "TONGBAN_ANON_RATE_LIMIT")
-    return engine().applicants.form_for(f"{kind}:{key}")
+    actor = auth.optional_actor()
+    if actor is None:
+        auth.limit(f"anon:{auth.client_address()}", "TONGBAN_ANON_RATE_LIMIT")
+    holder = actor.id_number if actor is not None and actor.role == APPLICANT else None
+    return engine().applicants.form_for(f"{kind}:{key}", holder=holder)
 
 
 # ---- applications ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from .commands import AddUpload, DeleteDraft, LiftListing, RegisterApplicant, Sa
 from .credit import listing
 from .service_rules import matters_of, split_target
 from .themes import start_form_key
+from engine.licences.service import valid_licences
 
 
 class ApplicantService:
@@ -62,8 +63,10 @@ class ApplicantService:
                      "matters": [{"process": m["process"], "name": names.get(m["process"], m["process"])}
                                  for m in t.body["matters"]]} for t in rows]
 
-    def form_for(self, target):
-        """What the online application page renders: the form, the matters and their materials."""
+    def form_for(self, target, holder=None):
+        """What the online application page renders: the form, the matters and their materials;
+        for ``holder`` (an applicant's number) the materials their valid e-licences replace name
+        the licence, and the page does not ask for them (一证申办)."""
         with self.engine.db.read() as session:
             matters, theme = matters_of(session, target)
             if theme is not None:
@@ -82,7 +85,13 @@ class ApplicantService:
                         materials.append({"matter": matter.name, "process": process, "name": m["name"],
                                           "category": m.get("category"), "tolerable": m.get("tolerable") is True,
                                           "commitment": m.get("commitment") is True, "source": m.get("source"),
-                                          "copies": m.get("copies")})
+                                          "copies": m.get("copies"), "licence_type": m.get("licence_type")})
+            held = valid_licences(session, holder, {m["licence_type"] for m in materials if m["licence_type"]},
+                                  self.engine.clock.now())
+            for m in materials:
+                licence = held.get(m["licence_type"])
+                m["licence"] = {"type": licence.type, "name": licence.name, "number": licence.number} \
+                    if licence is not None else None
             kind, key = split_target(target)
             return {"target": target, "kind": kind, "key": key,
                     "name": theme.name if theme else out_matters[0]["name"],

@@ -251,3 +251,20 @@ def test_a_legal_person_registers_with_its_credit_code_and_applies_as_itself(app
     assert r.status_code == 201
     case = client.get(f"/api/v1/cases/{r.get_json()['cases'][0]['id']}").get_json()
     assert case["applicant"] == {"kind": "org", "id_number": "91350100M000100Y43", "name": "福州某某餐饮有限公司"}
+
+
+def test_the_application_form_names_what_the_licence_library_already_holds(applicant, themed, client):
+    """一证申办: a material the applicant's valid e-licence replaces is not asked for online."""
+    from tests.test_licences import register_shop
+
+    def business_licence(body):
+        [m] = [m for m in body["materials"] if m["name"] == "营业执照"]
+        return m["licence"]
+
+    assert business_licence(applicant.get("/api/v1/application-forms/process/food_business_license").get_json()) is None
+    shop = register_shop(themed, who=APPLICANT)
+    [issued] = themed.licences.of_case(shop.id)["issued"]
+    held = business_licence(applicant.get("/api/v1/application-forms/process/food_business_license").get_json())
+    assert held == {"type": "营业执照", "name": issued.name, "number": issued.number}
+    # Anyone else (no login) sees the same page without anybody's licences.
+    assert business_licence(client.get("/api/v1/application-forms/process/food_business_license").get_json()) is None

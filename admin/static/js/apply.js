@@ -66,7 +66,8 @@ function materialRow(m) {
     box.addEventListener("change", () => { box.checked ? committed.add(m.name) : committed.delete(m.name); renderMaterials(); });
     cell.append(el("label", { class: "commitment" }, box, "以告知承诺代替：本人承诺已具备该材料且内容真实，承诺不实愿承担责任"));
   }
-  if (!committed.has(m.name)) cell.append(input);
+  if (m.licence) cell.append(el("p", { class: "licence-held" }, `由电子证照库提供：${m.licence.name}（${m.licence.number}），无需上传`));
+  else if (!committed.has(m.name)) cell.append(input);
   const need = [m.category === "primary" ? "主要材料" : "次要材料", m.tolerable ? "可容缺后补" : null,
     m.commitment ? "可告知承诺" : null, SOURCES[m.source] || null, m.copies ? `${m.copies} 份` : null].filter(Boolean);
   return el("tr", {}, el("td", { "data-label": "材料" }, m.name), el("td", { "data-label": "事项" }, m.matter),
