@@ -44,6 +44,7 @@ from lxml import etree
 
 from engine.errors import DefinitionInvalid
 from engine.spiff import calendar_functions, scripting, timers
+from engine.window import rules as window_rules
 
 from . import dialects, xmlsafe
 from .forms import IDENTIFIER
@@ -400,6 +401,7 @@ def _provides(node, upload, form_fields):
         names |= _assigned_names(script.text or "")
     props = _properties(node)
     form = props.get("formKey")
+    names |= window_rules.provided_by(props)  # the front window's acceptance and delivery steps
     if tag in ("userTask", "startEvent"):
         if form:
             fields = upload.forms.get(form)

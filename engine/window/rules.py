@@ -28,14 +28,28 @@ METHODS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电�
 DELIVERY_KEYS = ("delivery_method", "collector_name", "collector_id_number", "identity_checked",
                  "carrier", "tracking_number")
 MAX_SUPPLEMENT_DAYS = 60
+# What a marked task puts into the case data (lint reads it: gateways may branch on these).
+PROVIDES = {ACCEPTANCE: {"acceptance", "materials", "materials_missing", "missing_materials", "supplement_due",
+                         "supplement_due_at", "refuse_reason"},
+            DELIVERY: {"delivery_method", "delivery"}}
+
+
+def provided_by(properties):
+    """The variables a task the diagram marks as acceptance or delivery provides."""
+    return set().union(*(PROVIDES[r] for r in (ACCEPTANCE, DELIVERY)
+                         if str(properties.get(r, "")).strip().lower() in ("true", "1", "yes")))
 MAX_TEXT = 500
 
 
 def role_of(engine, session, definition_id, element_id):
     """"acceptance", "delivery" or None: what the diagram marks the task as."""
     props = engine.repository.properties(session, definition_id).get(element_id, {})
-    return next((r for r in (ACCEPTANCE, DELIVERY) if str(props.get(r, "")).strip().lower() in ("true", "1", "yes")),
-                None)
+    return role_in(props)
+
+
+def role_in(properties):
+    """"acceptance", "delivery" or None for a task's drawn properties."""
+    return next((r for r in (ACCEPTANCE, DELIVERY) if provided_by({r: properties.get(r, "")})), None)
 
 
 def materials_of(session, process_key):
@@ -51,17 +65,23 @@ def split(engine, session, row, data):
     role = role_of(engine, session, case.definition_id, row.element_id)
     if role is None:
         return data, {}
-    keys = ACCEPTANCE_KEYS if role == ACCEPTANCE else DELIVERY_KEYS
-    form_data = {k: v for k, v in data.items() if k not in keys}
-    answer = {k: data.get(k) for k in keys}
-    if role == ACCEPTANCE:
-        return form_data, check_acceptance(materials_of(session, case.process_key), answer)
-    checked = check_delivery(answer)
-    if checked["delivery_method"] == "electronic":  # the result goes to the e-licence library (#10)
+    form_data, checked = check_marked(role, materials_of(session, case.process_key), data)
+    if role == DELIVERY and checked["delivery_method"] == "electronic":  # the result goes to the e-licence library (#10)
         checked["delivery"]["licences"] = list(session.scalars(
             sa.select(Licence.number).where(Licence.case_id == case.id, Licence.status == "valid")
             .order_by(Licence.id)))
     return form_data, checked
+
+
+def check_marked(role, catalogue, data):
+    """(form data, checked window data) for a task marked ``role``: the reserved keys are taken out
+    and checked against the catalogue's materials (also used by the workbench's trial runs)."""
+    keys = ACCEPTANCE_KEYS if role == ACCEPTANCE else DELIVERY_KEYS
+    form_data = {k: v for k, v in data.items() if k not in keys}
+    answer = {k: data.get(k) for k in keys}
+    if role == ACCEPTANCE:
+        return form_data, check_acceptance(catalogue, answer)
+    return form_data, check_delivery(answer)
 
 
 def _text(value, field, errors, required=True):

@@ -19,6 +19,7 @@ from engine.repository.forms import Form, validate_free_data
 from engine.repository.service import kind_of
 from engine.runtime.failures import element_error
 from engine.runtime.step import form_key_of
+from engine.window import rules as window_rules
 
 MAX_STEPS = 1000   # engine tasks per trial call: a loop in a draft stops here
 MAX_TRIALS_PER_DRAFT = 50
@@ -145,10 +146,16 @@ class CompleteTrialTask(Command):
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise NotFound("该环节不在待办中", details={"task": self.task_id})
         form_key = form_key_of(task.task_spec)
+        data, window_data = self.data or {}, {}
+        role = window_rules.role_in((getattr(task.task_spec, "extensions", None) or {}).get("properties") or {})
+        if role is not None:  # an acceptance or delivery step checks its answers as for a case
+            data, window_data = window_rules.check_marked(
+                role, window_rules.materials_of(ctx.session, trial.draft_key), data)
         if form_key:
-            data = _form(ctx, trial.draft_key, form_key).validate(self.data or {})
+            data = _form(ctx, trial.draft_key, form_key).validate(data)
         else:
-            data = validate_free_data(self.data or {})
+            data = validate_free_data(data)
+        data = {**data, **window_data}
         before = {t.id for t in _tasks(wf) if t.state == TaskState.COMPLETED}
         task.data.update(data)
         try:

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.conftest import ROOT
+from tests.window_data import FOOD_COMPLETE
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 NUMBER = "11010519491231002X"
@@ -116,7 +117,7 @@ def test_commitment_online_then_blacklist_lifted_by_an_admin(themes, page):
     page.click("#submit")
     page.wait_for_url("**/my")
     case = themes.runtime.query(themes.users.authenticate(NUMBER, "Shenzhen-2026")).first()
-    work(themes, case.id, "accept", {"acceptance": "accept", "materials_missing": False})
+    work(themes, case.id, "accept", FOOD_COMPLETE)
     work(themes, case.id, "review_market", {"market_opinion": "fail", "commitment_true": False})
 
     page.goto("/apply/process/food_business_license")          # committing again is refused, in Chinese

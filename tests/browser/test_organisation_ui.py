@@ -49,7 +49,7 @@ def test_admin_creates_a_department_and_a_clerk_who_works_their_groups_task(page
     case = org.runtime.start("no_criminal_record", APPLICANT, {})
     login(page, "admin")
     page.wait_for_url(re.compile(r"/people$"))
-    expect(page.locator("#nav a")).to_have_text(["待办", "办件", "流程定义", "办理组", "人员", "部门", "电子监察", "工作台"])
+    expect(page.locator("#nav a")).to_have_text(["待办", "收件", "办件", "流程定义", "办理组", "人员", "部门", "电子监察", "工作台", "失信名单"])
 
     page.click("#nav a:has-text('部门')")
     expect(page.locator('#groups tbody tr[data-name="公安局"]')).to_be_visible()  # the page is ready
@@ -93,7 +93,7 @@ def test_admin_creates_a_department_and_a_clerk_who_works_their_groups_task(page
     page.fill("[name=confirm]", "Chuangkou-2026")
     page.click("#password-form button[type=submit]")
     page.wait_for_url(re.compile(r"/inbox$"))
-    expect(page.locator("#nav a")).to_have_text(["待办", "办件"])
+    expect(page.locator("#nav a")).to_have_text(["待办", "收件", "办件"])
     expect(page.locator("#who")).to_contain_text("王小明")
     task = page.locator("#inbox tbody tr", has_text="受理")
     expect(task).to_contain_text(case.number)
@@ -106,8 +106,8 @@ def test_admin_creates_a_department_and_a_clerk_who_works_their_groups_task(page
 
 def test_each_role_lands_where_it_works_and_sees_only_its_pages(page, org):
     expected = {
-        "window": ("/inbox", ["待办", "办件"]),
-        "auditor": ("/cases", ["办件", "流程定义", "办理组", "电子监察"]),
+        "window": ("/inbox", ["待办", "收件", "办件"]),
+        "auditor": ("/cases", ["办件", "流程定义", "办理组", "电子监察", "失信名单"]),
         "analyst": ("/definitions", ["流程定义", "办理组", "工作台"]),
         "supervisor": ("/dashboard", ["办件", "电子监察"]),
     }

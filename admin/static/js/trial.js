@@ -42,6 +42,9 @@ function show(trial) {
     const input = el("textarea", { rows: 1, "aria-label": `${task.name} 提交数据` }, "{}");
     const holder = el("div", { class: "trial-form" });
     const form = task.form ? renderForm(holder, task.form) : null;
+    // Answers no form holds (e.g. the front window's acceptance checklist, a delivery record) as JSON.
+    const extra = el("textarea", { rows: 1, class: "trial-extra", placeholder: "其他数据（JSON，可选）",
+      "aria-label": `${task.name} 其他数据` });
     const button = el("button", { type: "button" }, "完成");
     button.addEventListener("click", async () => {
       button.disabled = true;
@@ -50,14 +53,14 @@ function show(trial) {
         if (form) {
           const result = (await form).submit();
           if (Object.keys(result.errors || {}).length) throw new Error("请先按表单填好必填项");
-          data = result.data;
+          data = { ...result.data, ...jsonOf(extra.value) };
         } else data = jsonOf(input.value);
         show(await api("POST", `/trials/${encodeURIComponent(trial.id)}/tasks/${encodeURIComponent(task.id)}/complete`,
           { json: { data } }));
       } catch (error) { button.disabled = false; showError(error); }
     });
     return el("tr", { dataset: { element: task.element_id } }, el("td", {}, task.name || names.get(task.element_id) || "（未命名元素）"),
-      el("td", {}, task.lane || ""), el("td", {}, form ? holder : input), el("td", {}, button));
+      el("td", {}, task.lane || ""), el("td", {}, form ? [holder, extra] : input), el("td", {}, button));
   }));
   document.getElementById("trial-path").replaceChildren(...trial.completed.map((id) => el("li", {}, names.get(id) || "（未命名元素）")));
   document.getElementById("trial-vars").textContent = JSON.stringify(trial.data, null, 2);
