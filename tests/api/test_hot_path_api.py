@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from engine import Engine
 
 from ..conftest import BACKEND
-from .conftest import WINDOW_GROUP, make_app, open_task, start_case
+from .conftest import APPLICANT, WINDOW_GROUP, make_app, open_task, start_case
 
 ACCEPT = {"acceptance": "accept", "purpose": "employment"}
 
@@ -139,9 +139,11 @@ def test_complete_claims_an_unclaimed_task_and_lists_what_comes_next(deployed, a
     deployed.users.set_groups("police", ["公安局", WINDOW_GROUP])  # works both steps
     case = start_case(as_)
     police = as_("police")
-    started = police("POST", "/api/v1/cases", json={"process": "no_criminal_record", "applicant": case["applicant"],
+    started = police("POST", "/api/v1/cases", json={"process": "no_criminal_record", "applicant": APPLICANT,
                                                     "data": {}})
-    assert started.status_code == 403  # a clerk does not start cases; the integrator's start lists nothing for them
+    assert started.status_code == 201  # a window clerk takes it in (收件) and may work its first step at once
+    assert [t["element_id"] for t in started.get_json()["next_tasks"]] == ["accept"]
+    # The integrator's start lists nothing for it: it works no steps.
     assert case["next_tasks"] == []
     task = open_task(case)
     r = police("POST", f"/api/v1/tasks/{task['id']}/complete", json={"data": ACCEPT})
