@@ -30,6 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from approval_flow import postgres_url  # noqa: E402  (a throwaway database, as the in-process bench makes)
+
 APPLICANT = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}
 FLOWS = {"bench_one_task": 1, "bench_four_tasks": 4}
 
@@ -187,23 +189,6 @@ def run_http(port, tokens, key, clients, cases_each):
     latencies.sort()
     return {"ms_case": statistics.mean(latencies), "per_s": len(latencies) / wall,
             "p50": latencies[len(latencies) // 2], "p95": latencies[int(len(latencies) * 0.95) - 1]}
-
-
-def postgres_url():
-    import sqlalchemy as sa
-    import uuid
-
-    server = os.environ.get("TONGBAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-    name = f"tongban_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-    return f"{server}/{name}", drop
 
 
 def main():
