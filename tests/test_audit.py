@@ -456,3 +456,19 @@ def test_replay_reports_a_trail_it_cannot_feed(food_case, deployed):
     set_data(deployed, food_case.id, seq, {"submitted": ["not", "a", "dict"]})
     result = deployed.history.replay(food_case.id)
     assert not result.ok and result.divergence["message"]
+
+
+def test_every_trail_event_has_a_chinese_name_on_the_pages():
+    """A new event type must not reach auditors as 其他操作: trail.js names every one."""
+    import re
+
+    from engine.db import ROOT
+
+    from engine.history import events
+
+    types = {v for k, v in vars(events).items() if k.isupper() and isinstance(v, str)}
+    script = (ROOT / "admin" / "static" / "js" / "trail.js").read_text(encoding="utf-8")
+    table = script[script.index("export const EVENT_NAMES = {"):script.index("};", script.index("EVENT_NAMES"))]
+    named = dict(re.findall(r'(\w+): "([^"]+)"', table))
+    assert types - set(named) == set()
+    assert all(re.search(r"[\u4e00-\u9fff]", name) for name in named.values())

@@ -6,18 +6,16 @@ import { el } from "./ui.js";
 export const EVENT_NAMES = {
   case_started: "办件启动", case_completed: "办结", case_terminated: "终止", task_ready: "任务到达",
   task_claimed: "签收", task_unclaimed: "取消签收", task_completed: "办理完成", task_cancelled: "任务取消",
-  message_received: "收到消息", timer_fired: "定时触发", gateway_passed: "经过网关", rule_evaluated: "规则判定",
-  script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
+  message_received: "收到消息", message_sent: "发出消息", timer_fired: "定时触发", gateway_passed: "经过网关",
+  rule_evaluated: "规则判定", script_run: "执行脚本", event_reached: "到达事件", definition_migrated: "迁移版本",
   clock_started: "开始计时", clock_paused: "暂停计时", clock_resumed: "恢复计时", clock_unavailable: "无法计时",
   card_changed: "督办牌变化", special_procedure_started: "启动特别程序", special_procedure_ended: "结束特别程序",
   task_returned: "退回", task_transferred: "转办", task_delegated: "委派", task_delegation_resolved: "委派交回",
   task_signed: "加签", task_unsigned: "减签", task_cc: "抄送", task_withdrawn: "撤回", task_urged: "催办",
   correction_opened: "补正告知", correction_answered: "补正答复", attachment_added: "上传附件",
-  notice_issued: "出具文书",  // front window (#9)
+  notice_issued: "出具文书", commitment_signed: "签署告知承诺", credit_listed: "列入失信名单",
+  licence_issued: "签发电子证照", licence_revoked: "吊销电子证照", licence_reused: "复用电子证照", case_rated: "好差评",
 };
-
-// Applicants (#10b): a signed 告知承诺 at start, a listing after a false one.
-Object.assign(EVENT_NAMES, { commitment_signed: "签署告知承诺", credit_listed: "列入失信名单" });
 
 export const eventName = (event) => EVENT_NAMES[event.type] || "其他操作";
 
