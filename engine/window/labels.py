@@ -23,6 +23,11 @@ OWN = {
     "identity_checked": {"label": "已核验领取人身份", "options": {"true": "是", "false": "否"}},
     "case_number": {"label": "办件编号"},
     "applicant": {"label": "申请人"},
+    # The applicant object's own keys, and what the engine adds at start (一证申办, 告知承诺).
+    "kind": {"label": "申请人类型", "options": {"person": "自然人", "org": "法人或其他组织"}},
+    "id_number": {"label": "证件号码"},
+    "name": {"label": "姓名或名称"},
+    "commitments": {"label": "以告知承诺代替的材料"},
 }
 
 

@@ -204,6 +204,10 @@ def test_delivery_by_post_is_recorded(as_, staff):
     assert body["delivery_text"] == "邮寄送达（中国邮政EMS 1234567890123）"
     labels = window("GET", f"/api/v1/cases/{case['id']}/labels").get_json()["labels"]
     assert labels["market_opinion"]["label"] and labels["acceptance"]["options"]["accept"] == "受理"
+    # What the engine itself puts into every case is named too: no page shows a raw key for it.
+    body = window("GET", f"/api/v1/cases/{case['id']}").get_json()
+    assert set(body["data"]) - set(labels) == set()
+    assert labels["applicant"]["label"] == "申请人" and labels["kind"]["options"]["org"] == "法人或其他组织"
 
 
 def test_the_correction_notice_is_numbered_and_follows_the_latest_correction(as_):

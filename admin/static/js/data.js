@@ -23,7 +23,9 @@ function optionText(value, label) {
 }
 
 function show(value, label, labels) {
-  if (value === null || value === undefined || value === "") return el("span", { class: "muted" }, "—");
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && !value.length)) {
+    return el("span", { class: "muted" }, "—");
+  }
   const text = optionText(value, label);
   if (text !== null) return text;
   if (typeof value === "boolean") return value ? "是" : "否";
