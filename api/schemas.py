@@ -999,6 +999,8 @@ class TrialSchema(Schema):
     active = fields.List(fields.String())
     waiting = fields.List(fields.String())
     tasks = fields.List(fields.Nested(TrialTaskSchema))
+    waits = fields.List(fields.Dict(), metadata={
+        "description": "等待中的消息或定时器：{element_id, name, kind: message|timer, message}；可模拟到达"})
     error = fields.String(allow_none=True)
 
 

@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from engine import Actor
-from engine.errors import InvalidInput, ScriptError
+from engine.errors import InvalidInput, NotFound, ScriptError
 from engine.models import Case, CaseEvent, Definition, HumanTask
 from engine.repository.lint import LintFailed
 
@@ -137,3 +137,19 @@ def test_a_trial_shows_what_waits_for_a_message_or_a_timer(engine):
                                 ANALYST)
     trial = engine.workbench.start_trial("lint_wait", {}, ANALYST)
     assert trial["waiting"] == ["deadline", "wait_supplement"] and trial["active"] == [] and not trial["finished"]
+
+
+@pytest.mark.parametrize("arrives, path", [("wait_supplement", ["wait_supplement", "end"]),
+                                           ("deadline", ["deadline", "end_overdue"])])
+def test_the_analyst_plays_the_message_or_the_deadline_in_a_trial(engine, arrives, path):
+    engine.workbench.save_draft("lint_wait", [("deadline_good.bpmn", (LINT / "deadline_good.bpmn").read_bytes())],
+                                ANALYST)
+    trial = engine.workbench.start_trial("lint_wait", {}, ANALYST)
+    assert {w["element_id"]: (w["kind"], w["message"]) for w in trial["waits"]} == {
+        "wait_supplement": ("message", "supplement_received"), "deadline": ("timer", None)}
+    trial = engine.workbench.arrive_in_trial(trial["id"], arrives, {"supplied": ["健康证明"]}, ANALYST)
+    assert trial["finished"] and trial["completed"][-2:] == path and trial["error"] is None
+    if arrives == "wait_supplement":
+        assert trial["data"]["supplied"] == ["健康证明"]
+    with pytest.raises(NotFound):  # nothing waits any more
+        engine.workbench.arrive_in_trial(trial["id"], arrives, {}, ANALYST)

@@ -94,6 +94,17 @@ def complete_trial_task(body, trial_id, task_id):
     return engine().workbench.complete_trial_task(trial_id, task_id, body["data"], g.actor)
 
 
+@blp.route(f"/trials/{ID}/waits/<string(maxlength=200):element_id>", methods=["POST"])
+@auth.requires(ADMIN, ANALYST)
+@blp.arguments(TrialStartSchema)
+@blp.response(200, TrialSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def arrive_in_trial(body, trial_id, element_id):
+    """在试运行中模拟等待的消息到达或定时器到期（消息内容为 data）"""
+    return engine().workbench.arrive_in_trial(trial_id, element_id, body["data"], g.actor)
+
+
 @blp.route(f"/definitions/{KEY}/versions", methods=["GET"])
 @auth.requires(ADMIN, ANALYST)
 @blp.response(200, VersionListSchema)

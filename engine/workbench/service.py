@@ -46,6 +46,9 @@ class WorkbenchService:
     def trial(self, trial_id):
         return trials.trial_view(self.engine, trial_id)
 
+    def arrive_in_trial(self, trial_id, element_id, data, actor):
+        return self.engine.execute(trials.ArriveInTrial(trial_id, element_id, trials.check_data(data), actor))
+
     def complete_trial_task(self, trial_id, task_id, data, actor):
         return self.engine.execute(trials.CompleteTrialTask(trial_id, task_id, trials.check_data(data), actor))
 

@@ -9,6 +9,8 @@ a trial does not fire them.
 from pathlib import PurePosixPath
 
 import sqlalchemy as sa
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from engine import spiff
@@ -17,6 +19,7 @@ from engine.errors import InvalidInput, NotFound, RunawayStep, TongbanError
 from engine.models import Draft, Trial, utcnow
 from engine.repository.forms import Form, validate_free_data
 from engine.repository.service import kind_of
+from engine.runtime.commands.send_message import _messages
 from engine.runtime.failures import element_error
 from engine.runtime.step import form_key_of
 from engine.window import rules as window_rules
@@ -71,7 +74,7 @@ def _restore(state):
 def view(trial):
     """The trial as the contract shows it."""
     wf = _restore(trial.state)
-    active, waiting, tasks = [], [], []
+    active, waiting, tasks, waits = [], [], [], []
     for task in _tasks(wf):
         spec = task.task_spec
         if task.state == TaskState.READY and spec.manual:
@@ -79,7 +82,11 @@ def view(trial):
             tasks.append({"id": str(task.id), "element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
                           "lane": spec.lane, "form": form_key_of(spec)})
         elif task.state == TaskState.WAITING or task.state == TaskState.STARTED and type(spec).__name__ in WAITING:
-            waiting.append(spec.bpmn_id)   # a message, a timer: shown, not fired in a trial
+            waiting.append(spec.bpmn_id)   # a message, a timer: the analyst plays the outside world
+            kind, message = _wait_kind(task)
+            if kind and spec.bpmn_id not in {w["element_id"] for w in waits}:
+                waits.append({"element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id, "kind": kind,
+                              "message": message})
     # The data where the token last moved (a finished run: the workflow's own data).
     moved = [t for t in _tasks(wf) if t.state in (TaskState.COMPLETED, TaskState.READY)]
     latest = max(moved, key=lambda t: t.last_state_change, default=None)
@@ -88,7 +95,18 @@ def view(trial):
         data = {**data, **wf.data}
     return {"id": trial.id, "draft": trial.draft_key, "finished": wf.is_completed(), "data": data,
             "completed": list(trial.completed), "active": active, "waiting": sorted(set(waiting)),
-            "tasks": tasks, "error": trial.error}
+            "tasks": tasks, "waits": waits, "error": trial.error}
+
+
+def _wait_kind(task):
+    """("message", name) or ("timer", None) for what a waiting task catches, else (None, None)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    messages = _messages(definition)
+    if messages:
+        return "message", messages[0].name
+    if isinstance(definition, TimerEventDefinition):
+        return "timer", None
+    return None, None
 
 
 class StartTrial(Command):
@@ -163,6 +181,44 @@ class CompleteTrialTask(Command):
             _advance(wf)
         except TongbanError as exc:
             # The step is not taken (as with a case): the trial stays where it was and says why.
+            trial.error = exc.message
+        except Exception as exc:
+            trial.error = element_error(exc, task).message
+        else:
+            trial.completed = list(trial.completed) + _completed(wf, before)
+            trial.state = _snapshot(wf)
+            trial.error = None
+        ctx.session.flush()
+        return view(trial)
+
+
+class ArriveInTrial(Command):
+    """A message or a timer a trial waits on arrives: the analyst plays the applicant or the clock."""
+
+    def __init__(self, trial_id, element_id, data, actor):
+        self.trial_id, self.element_id, self.data, self.actor = trial_id, element_id, data, actor
+
+    def execute(self, ctx):
+        trial = ctx.session.get(Trial, self.trial_id)
+        if trial is None:
+            raise NotFound(f"未找到试运行 {self.trial_id}", details={"trial": self.trial_id})
+        wf = _restore(trial.state)
+        task = next((t for t in _tasks(wf) if t.task_spec.bpmn_id == self.element_id
+                     and t.state in (TaskState.WAITING, TaskState.STARTED) and _wait_kind(t)[0]), None)
+        if task is None:
+            raise NotFound("该环节不在等待消息或定时器", details={"element": self.element_id})
+        before = {t.id for t in _tasks(wf) if t.state == TaskState.COMPLETED}
+        kind, _ = _wait_kind(task)
+        try:
+            if kind == "message":
+                [definition] = _messages(task.task_spec.event_definition)[:1]
+                payload = validate_free_data(self.data or {})
+                wf.send_event(BpmnEvent(definition, payload=payload,
+                                        correlations=definition.get_correlations(task, payload)))
+            else:
+                task._set_internal_data(event_fired=True)  # the deadline has come, whatever the clock says
+            _advance(wf)
+        except TongbanError as exc:
             trial.error = exc.message
         except Exception as exc:
             trial.error = element_error(exc, task).message

@@ -150,6 +150,12 @@ def test_analyst_adds_a_department_and_a_wait_saves_checks_tries_and_publishes(p
     expect(page.locator('#trial-tasks tr[data-element="review_health"]')).to_contain_text("从业人员健康审查意见")
     expect(page.locator("#trial-path")).to_contain_text("并行网关")  # unnamed elements by their kind
     expect(page.locator('#trial-canvas .djs-element[data-element-id="wait_fire"].tb-ready')).to_have_count(1)
+    wait_row = page.locator('#trial-waits tr[data-element="wait_fire"]')  # the analyst plays the applicant
+    expect(wait_row).to_contain_text("fire_materials_received")
+    wait_row.locator("textarea").fill('{"fire_plan": "已补交"}')
+    wait_row.locator("button").click()
+    expect(page.locator('#trial-canvas .djs-element[data-element-id="wait_fire"].tb-done')).to_have_count(1)
+    expect(page.locator('#trial-tasks tr[data-element="review_fire"]')).to_be_visible()
     expect(page.locator('#trial-canvas .djs-element[data-element-id="accept"].tb-done')).to_have_count(1)
     page.screenshot(path=str(SHOTS / "workbench-trial.png"), full_page=True)
 

@@ -15,7 +15,9 @@ start(async () => {
   draftFiles = draft.files;
   viewer = await showDiagram(document.getElementById("trial-canvas"), draft.files.get(bpmnFileOf(draft.files)));
   viewer.get("elementRegistry").forEach((e) => names.set(e.id, elementLabel(e.businessObject)));
-  document.getElementById("trial-start").addEventListener("click", () => begin().catch(showError));
+  const button = document.getElementById("trial-start");
+  button.addEventListener("click", () => begin().catch(showError));
+  button.disabled = false; // ready only once the diagram is drawn and the click is heard
 });
 
 function jsonOf(text) {
@@ -61,6 +63,20 @@ function show(trial) {
     });
     return el("tr", { dataset: { element: task.element_id } }, el("td", {}, task.name || names.get(task.element_id) || "（未命名元素）"),
       el("td", {}, task.lane || ""), el("td", {}, form ? [holder, extra] : input), el("td", {}, button));
+  }));
+  document.querySelector("#trial-waits tbody").replaceChildren(...(trial.waits || []).map((wait) => {
+    const input = el("textarea", { rows: 1, "aria-label": `${wait.name} 消息内容` }, "{}");
+    const button = el("button", { type: "button" }, wait.kind === "timer" ? "期限届满" : "消息到达");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        show(await api("POST", `/trials/${encodeURIComponent(trial.id)}/waits/${encodeURIComponent(wait.element_id)}`,
+          { json: { data: wait.kind === "timer" ? {} : jsonOf(input.value) } }));
+      } catch (error) { button.disabled = false; showError(error); }
+    });
+    return el("tr", { dataset: { element: wait.element_id } }, el("td", {}, wait.name),
+      el("td", {}, wait.kind === "timer" ? "定时器" : `消息「${wait.message}」`),
+      el("td", {}, wait.kind === "timer" ? "" : input), el("td", {}, button));
   }));
   document.getElementById("trial-path").replaceChildren(...trial.completed.map((id) => el("li", {}, names.get(id) || "（未命名元素）")));
   document.getElementById("trial-vars").textContent = JSON.stringify(trial.data, null, 2);
