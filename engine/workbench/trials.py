@@ -151,15 +151,39 @@ class StartTrial(Command):
         return view(trial)
 
 
-class CompleteTrialTask(Command):
+class _TrialCommand(Command):
+    """One move of a trial: load it, let ``action`` move the token, keep the new state, or stay
+    where it was and say why (as a case's step is not taken when it fails)."""
+
+    def load(self, ctx):
+        trial = ctx.session.get(Trial, self.trial_id)
+        if trial is None:
+            raise NotFound(f"未找到试运行 {self.trial_id}", details={"trial": self.trial_id})
+        return trial, _restore(trial.state)
+
+    def move(self, ctx, trial, wf, task, action):
+        before = {t.id for t in _tasks(wf) if t.state == TaskState.COMPLETED}
+        try:
+            action()
+            _advance(wf)
+        except TongbanError as exc:
+            trial.error = exc.message
+        except Exception as exc:
+            trial.error = element_error(exc, task).message
+        else:
+            trial.completed = list(trial.completed) + _completed(wf, before)
+            trial.state = _snapshot(wf)
+            trial.error = None
+        ctx.session.flush()
+        return view(trial)
+
+
+class CompleteTrialTask(_TrialCommand):
     def __init__(self, trial_id, task_id, data, actor):
         self.trial_id, self.task_id, self.data, self.actor = trial_id, task_id, data, actor
 
     def execute(self, ctx):
-        trial = ctx.session.get(Trial, self.trial_id)
-        if trial is None:
-            raise NotFound(f"未找到试运行 {self.trial_id}", details={"trial": self.trial_id})
-        wf = _restore(trial.state)
+        trial, wf = self.load(ctx)
         task = next((t for t in _tasks(wf) if str(t.id) == self.task_id), None)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise NotFound("该环节不在待办中", details={"task": self.task_id})
@@ -173,61 +197,29 @@ class CompleteTrialTask(Command):
             data = _form(ctx, trial.draft_key, form_key).validate(data)
         else:
             data = validate_free_data(data)
-        data = {**data, **window_data}
-        before = {t.id for t in _tasks(wf) if t.state == TaskState.COMPLETED}
-        task.data.update(data)
-        try:
-            task.run()
-            _advance(wf)
-        except TongbanError as exc:
-            # The step is not taken (as with a case): the trial stays where it was and says why.
-            trial.error = exc.message
-        except Exception as exc:
-            trial.error = element_error(exc, task).message
-        else:
-            trial.completed = list(trial.completed) + _completed(wf, before)
-            trial.state = _snapshot(wf)
-            trial.error = None
-        ctx.session.flush()
-        return view(trial)
+        task.data.update({**data, **window_data})
+        return self.move(ctx, trial, wf, task, task.run)
 
 
-class ArriveInTrial(Command):
+class ArriveInTrial(_TrialCommand):
     """A message or a timer a trial waits on arrives: the analyst plays the applicant or the clock."""
 
     def __init__(self, trial_id, element_id, data, actor):
         self.trial_id, self.element_id, self.data, self.actor = trial_id, element_id, data, actor
 
     def execute(self, ctx):
-        trial = ctx.session.get(Trial, self.trial_id)
-        if trial is None:
-            raise NotFound(f"未找到试运行 {self.trial_id}", details={"trial": self.trial_id})
-        wf = _restore(trial.state)
+        trial, wf = self.load(ctx)
         task = next((t for t in _tasks(wf) if t.task_spec.bpmn_id == self.element_id
                      and t.state in (TaskState.WAITING, TaskState.STARTED) and _wait_kind(t)[0]), None)
         if task is None:
             raise NotFound("该环节不在等待消息或定时器", details={"element": self.element_id})
-        before = {t.id for t in _tasks(wf) if t.state == TaskState.COMPLETED}
-        kind, _ = _wait_kind(task)
-        try:
-            if kind == "message":
-                [definition] = _messages(task.task_spec.event_definition)[:1]
-                payload = validate_free_data(self.data or {})
-                wf.send_event(BpmnEvent(definition, payload=payload,
-                                        correlations=definition.get_correlations(task, payload)))
-            else:
-                task._set_internal_data(event_fired=True)  # the deadline has come, whatever the clock says
-            _advance(wf)
-        except TongbanError as exc:
-            trial.error = exc.message
-        except Exception as exc:
-            trial.error = element_error(exc, task).message
-        else:
-            trial.completed = list(trial.completed) + _completed(wf, before)
-            trial.state = _snapshot(wf)
-            trial.error = None
-        ctx.session.flush()
-        return view(trial)
+        if _wait_kind(task)[0] == "timer":
+            # The deadline has come, whatever the clock says.
+            return self.move(ctx, trial, wf, task, lambda: task._set_internal_data(event_fired=True))
+        payload = validate_free_data(self.data or {})  # bad data is a 422, not a stuck trial
+        [definition] = _messages(task.task_spec.event_definition)[:1]
+        return self.move(ctx, trial, wf, task, lambda: wf.send_event(
+            BpmnEvent(definition, payload=payload, correlations=definition.get_correlations(task, payload))))
 
 
 def _form(ctx, draft_key, form_key):
