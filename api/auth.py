@@ -35,9 +35,9 @@ def client_address():
     return request.remote_addr or "unknown"
 
 
-def limit(bucket, setting):
+def limit(bucket, setting, default=None):
     """Count a request against ``bucket``; ``setting`` names a config value like "600/60"."""
-    rule = current_app.config.get(setting)
+    rule = current_app.config.get(setting, default)
     if not rule:
         return
     count, period = (int(x) for x in rule.split("/"))
@@ -137,22 +137,27 @@ def _rule(setting):
     return tuple(int(x) for x in rule.split("/")) if rule else None
 
 
-def log_in(name, password):
-    # Failed attempts are counted, per address and per name: guessing is slowed down
-    # from one address and against one account, and a neighbour's successes lock nobody out.
+def counting_failures(buckets, attempt, failure):
+    """``attempt()``, where only attempts that end in ``failure`` count against every bucket
+    (the login rule): guessing is slowed down and a neighbour's successes lock nobody out."""
     rule = _rule("TONGBAN_LOGIN_RATE_LIMIT")
-    buckets = (f"login:{client_address()}", f"login-name:{name}")
     if rule:
         wait = max(store.waiting(engine(), bucket, *rule) for bucket in buckets)
         if wait:
             raise RateLimited(wait)
     try:
-        actor = engine().users.authenticate(name, password)
-    except Unauthenticated:
+        return attempt()
+    except failure:
         if rule:
             for bucket in buckets:
                 store.hit(engine(), bucket, *rule)
         raise
+
+
+def log_in(name, password):
+    # Failed attempts are counted per address and per name: from one address and against one account.
+    actor = counting_failures((f"login:{client_address()}", f"login-name:{name}"),
+                              lambda: engine().users.authenticate(name, password), Unauthenticated)
     session.clear()
     session.permanent = True
     session["sid"] = engine().users.open_session(actor.name)

@@ -2,15 +2,14 @@
 uploads, and the credit blacklist (告知承诺, 一处失信、处处受限)."""
 import os
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.errors import InvalidInput
 
-from .. import auth, idempotency, store
+from .. import auth, idempotency
 from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, engine
-from ..errors import RateLimited
 from ..schemas import ErrorSchema, WhoSchema
 
 blp = Blueprint("applicants", __name__, url_prefix="/api/v1",
@@ -166,12 +165,7 @@ class BlacklistArgs(Schema):
 @blp.doc(security=[])
 def register(body):
     """申请人注册（无需登录）：登录名为证件号码；注册后即登录（设置会话 Cookie）"""
-    rule = current_app.config.get(REGISTER_RATE, REGISTER_DEFAULT)
-    if rule:
-        count, period = (int(x) for x in rule.split("/"))
-        wait = store.hit(engine(), f"register:{auth.client_address()}", count, period)
-        if wait:
-            raise RateLimited(wait)
+    auth.limit(f"register:{auth.client_address()}", REGISTER_RATE, REGISTER_DEFAULT)
     user = engine().applicants.register(body)
     return auth.log_in(user.name, body["password"]), 201
 

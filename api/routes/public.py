@@ -3,9 +3,8 @@ from flask_smorest import Blueprint
 
 from engine.errors import NotFound
 
-from .. import auth, store
+from .. import auth
 from ..auth import engine
-from ..errors import RateLimited
 from ..schemas import ErrorSchema, ProgressArgs, ProgressSchema
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="公开服务（无需登录）")
@@ -21,13 +20,5 @@ def progress(args):
     auth.limit(f"progress:{auth.client_address()}", "TONGBAN_ANON_RATE_LIMIT")
     # Guessing the identity number of one known case number is slowed down per number as well,
     # like password guesses against one account.
-    rule = auth._rule("TONGBAN_LOGIN_RATE_LIMIT")
-    bucket = f"progress-number:{args['number'][:64]}"
-    if rule and store.waiting(engine(), bucket, *rule):
-        raise RateLimited(store.waiting(engine(), bucket, *rule))
-    try:
-        return engine().public.progress(args["number"], args["id_number"])
-    except NotFound:
-        if rule:
-            store.hit(engine(), bucket, *rule)
-        raise
+    return auth.counting_failures([f"progress-number:{args['number'][:64]}"],
+                                  lambda: engine().public.progress(args["number"], args["id_number"]), NotFound)
