@@ -111,12 +111,16 @@ def prepare(url, folder, clients):
 
 
 class Server:
-    def __init__(self, url):
+    """``tongban serve``, or with ``floor`` the bare stack (bench/floor_server.py) on the same database."""
+
+    def __init__(self, url, floor=None):
         self.port = free_port()
         env = {**os.environ, "TONGBAN_DATABASE_URL": url, "TONGBAN_RATE_LIMIT": "1000000/60",
                "TONGBAN_SECRET_KEY": "bench"}
         env["PYTHONPATH"] = str(ROOT)  # this tree's code, wherever the interpreter is installed from
-        self.proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)], cwd=ROOT,
+        command = ([sys.executable, str(ROOT / "bench" / "floor_server.py"), "--database", url, "--diagrams", floor]
+                   if floor else [sys.executable, "-m", "api.cli", "serve"])
+        self.proc = subprocess.Popen([*command, "--port", str(self.port)], cwd=ROOT,
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -205,22 +209,24 @@ def main():
         if not args.no_postgres:
             databases.append(("PostgreSQL", *postgres_url()))
         print(f"HTTP approvals: start + complete each task (claimed by complete) + read; "
-              f"{args.cases} cases per client; server: tongban serve (waitress, 8 threads)")
-        print(f"{'database':11} {'flow':9} {'raw ms':>7} {'clients':>7} {'ms/case':>8} {'cases/s':>8} "
+              f"{args.cases} cases per client; waitress, 8 threads. server 'floor' = Flask + waitress + "
+              f"SpiffWorkflow JSON in one row, nothing else (bench/floor_server.py)")
+        print(f"{'database':11} {'server':8} {'flow':9} {'raw ms':>7} {'clients':>7} {'ms/case':>8} {'cases/s':>8} "
               f"{'p50':>7} {'p95':>7} {'x raw':>6}")
         for label, url, drop in databases:
             try:
                 tokens = prepare(url, folder, 4)
-                server = Server(url)
-                try:
-                    for key, tasks in FLOWS.items():
-                        for clients in (1, 4):
-                            r = run_http(server.port, tokens, key, clients, args.cases)
-                            print(f"{label:11} {f'{tasks} task' + ('s' if tasks > 1 else ''):9} {raw[key]:7.2f} "
-                                  f"{clients:7d} {r['ms_case']:8.1f} {r['per_s']:8.1f} {r['p50']:7.1f} "
-                                  f"{r['p95']:7.1f} {r['ms_case'] / raw[key]:6.1f}", flush=True)
-                finally:
-                    server.stop()
+                for kind in ("floor", "tongban"):
+                    server = Server(url, floor=str(folder) if kind == "floor" else None)
+                    try:
+                        for key, tasks in FLOWS.items():
+                            for clients in (1, 4):
+                                r = run_http(server.port, tokens, key, clients, args.cases)
+                                print(f"{label:11} {kind:8} {f'{tasks} task' + ('s' if tasks > 1 else ''):9} "
+                                      f"{raw[key]:7.2f} {clients:7d} {r['ms_case']:8.1f} {r['per_s']:8.1f} "
+                                      f"{r['p50']:7.1f} {r['p95']:7.1f} {r['ms_case'] / raw[key]:6.1f}", flush=True)
+                    finally:
+                        server.stop()
             finally:
                 if drop:
                     drop()
