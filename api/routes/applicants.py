@@ -4,13 +4,17 @@ import os
 
 from flask import g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from engine.errors import InvalidInput
 
 from .. import auth, idempotency
 from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, engine
-from ..schemas import ErrorSchema, WhoSchema
+from ..schemas import (
+    ErrorSchema, WhoSchema, RegisterSchema, ThemeListSchema, ApplicationCreateSchema, ApplicationSchema,
+    ApplicationDraftSchema, MaterialFileSchema, ApplicationDraftOutSchema, MaterialFileInSchema,
+    ApplicationFormSchema, ListingSchema, ListingListSchema, CreditAuditListSchema, LiftSchema,
+    BlacklistArgs,
+)
 
 blp = Blueprint("applicants", __name__, url_prefix="/api/v1",
                 description="申请人：注册、一件事主题、网上申请（草稿、材料上传、提交）、失信名单")
@@ -19,139 +23,6 @@ blp = Blueprint("applicants", __name__, url_prefix="/api/v1",
 REGISTER_RATE = "TONGBAN_REGISTER_RATE_LIMIT"
 REGISTER_DEFAULT = os.environ.get(REGISTER_RATE, "5/3600")
 TARGET = r"<any(process,theme):kind>/<key>"
-
-
-class RegisterSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(max=200), metadata={"description": "姓名或单位名称"})
-    id_number = fields.String(required=True, validate=validate.Length(max=32),
-                              metadata={"description": "身份证号码（自然人）或统一社会信用代码（法人）；登录名"})
-    kind = fields.String(load_default="person", validate=validate.OneOf(["person", "org"]))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(load_default="", validate=validate.Length(max=32))
-
-
-class ThemeMatterSchema(Schema):
-    process = fields.String()
-    name = fields.String()
-
-
-class ThemeSchema(Schema):
-    key = fields.String()
-    name = fields.String()
-    description = fields.String()
-    matters = fields.List(fields.Nested(ThemeMatterSchema))
-
-
-class ThemeListSchema(Schema):
-    items = fields.List(fields.Nested(ThemeSchema))
-
-
-class ApplicationCreateSchema(Schema):
-    theme = fields.String(validate=validate.Length(min=1, max=200))
-    process = fields.String(validate=validate.Length(min=1, max=200))
-    applicant = fields.Dict(load_default=None, allow_none=True,
-                            metadata={"description": "{kind, id_number, name}；申请人本人提交时可省略"})
-    data = fields.Dict(keys=fields.String(), load_default=dict)
-    uploads = fields.List(fields.Integer(), load_default=list, metadata={"description": "先上传的材料文件编号"})
-    commitments = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
-                              metadata={"description": "以告知承诺代替的材料名称（目录中 commitment 为 true 的材料）"})
-
-
-class ApplicationCaseSchema(Schema):
-    id = fields.Integer()
-    number = fields.String()
-    process = fields.String()
-    matter = fields.String()
-    status = fields.String()
-
-
-class ApplicationSchema(Schema):
-    id = fields.Integer()
-    theme = fields.String(allow_none=True)
-    theme_name = fields.String(allow_none=True)
-    commitments = fields.List(fields.String())
-    cases = fields.List(fields.Nested(ApplicationCaseSchema))
-
-
-class ApplicationDraftSchema(Schema):
-    data = fields.Dict(keys=fields.String(), load_default=dict)
-    uploads = fields.List(fields.Integer(), load_default=list)
-    commitments = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list)
-
-
-class MaterialFileSchema(Schema):
-    id = fields.Integer()
-    material = fields.String()
-    name = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    uploaded_at = fields.DateTime()
-
-
-class ApplicationDraftOutSchema(Schema):
-    target = fields.String()
-    data = fields.Dict()
-    uploads = fields.List(fields.Nested(MaterialFileSchema))
-    commitments = fields.List(fields.String())
-    updated_at = fields.DateTime()
-
-
-class MaterialFileInSchema(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                                "description": "pdf、ofd、jpg、png、txt、doc(x)、xls(x)、zip；默认不超过 20 MiB；"
-                                                               "另需表单字段 material：材料名称"})
-
-
-class ApplicationFormSchema(Schema):
-    target = fields.String()
-    kind = fields.String()
-    key = fields.String()
-    name = fields.String()
-    description = fields.String()
-    form = fields.Dict(allow_none=True, metadata={"description": "form-js 表单；事项无申请表单时为 null"})
-    matters = fields.List(fields.Dict())
-    materials = fields.List(fields.Dict())
-
-
-class ListingSchema(Schema):
-    id = fields.Integer()
-    id_number = fields.String()
-    name = fields.String()
-    reason = fields.String()
-    case_id = fields.Integer(allow_none=True)
-    listed_by = fields.String()
-    listed_at = fields.DateTime()
-    lifted_by = fields.String(allow_none=True)
-    lifted_at = fields.DateTime(allow_none=True)
-    lift_reason = fields.String(allow_none=True)
-
-
-class ListingListSchema(Schema):
-    items = fields.List(fields.Nested(ListingSchema))
-
-
-class CreditAuditSchema(Schema):
-    id = fields.Integer()
-    at = fields.DateTime()
-    action = fields.String(metadata={"enum": ["listed", "lifted", "refused"]})
-    id_number = fields.String()
-    actor = fields.String(allow_none=True)
-    process_key = fields.String(allow_none=True)
-    case_id = fields.Integer(allow_none=True)
-    message = fields.String()
-
-
-class CreditAuditListSchema(Schema):
-    items = fields.List(fields.Nested(CreditAuditSchema))
-
-
-class LiftSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
-
-
-class BlacklistArgs(Schema):
-    all = fields.Boolean(load_default=False, metadata={"description": "true：包括已解除的"})
 
 
 # ---- registration --------------------------------------------------------------------
