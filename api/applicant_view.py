@@ -17,7 +17,17 @@ def case_for_applicant(body, submitted=None):
         body["tasks"] = [{"name": t["name"], "state": t["state"], "due_at": t.get("due_at")} for t in body["tasks"]]
     if "data" in body:
         body["data"] = submitted or {}
+    if body.get("correction"):
+        body["correction"] = correction_for_applicant(body["correction"])
     return body
+
+
+def correction_for_applicant(notice):
+    """The notice addressed to them, without the logins of who opened or recorded it."""
+    fields = ("id", "open", "items", "reason", "opened_at", "answered_at", "answer")
+    if isinstance(notice, dict):
+        return {k: notice[k] for k in fields if k in notice}
+    return {k: getattr(notice, k) for k in fields}
 
 
 def trail_for_applicant(events):

@@ -278,7 +278,10 @@ class CorrectionOpenSchema(Schema):
 
 
 class CorrectionAnswerSchema(Schema):
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = fields.Dict(keys=fields.String(), load_default=dict,
+                       metadata={"description": "补正数据（并入办件）；申请人只能写 note（说明）"})
+    uploads = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=100),
+                          metadata={"description": "POST /uploads 得到的材料文件编号，成为办件附件"})
 
 
 class CorrectionSchema(Schema):

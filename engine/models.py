@@ -472,7 +472,7 @@ class ApplicationDraft(Base):
 
 
 class ApplicationUpload(Base):
-    """A material file uploaded before its case exists; becomes an attachment at submit."""
+    """A material file uploaded before its case needs it; used up when it becomes an attachment."""
     __tablename__ = "application_upload"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -484,7 +484,6 @@ class ApplicationUpload(Base):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     storage_key: Mapped[str] = mapped_column(sa.String(300))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    application_id: Mapped[int | None] = mapped_column(index=True)
 
 
 class CreditBlacklist(Base):

@@ -7,7 +7,7 @@ from engine.errors import Forbidden, InvalidInput
 from engine.models import Definition
 
 from .. import auth, idempotency
-from ..applicant_view import case_for_applicant, trail_for_applicant
+from ..applicant_view import case_for_applicant, correction_for_applicant, trail_for_applicant
 from ..auth import ADMIN, APPLICANT, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, engine
 from ..present import case_detail, event_bodies, present_case, task_bodies
 from ..schemas import (AttachmentListSchema, AttachmentSchema, AttachmentUploadSchema, CaseArgs, CaseCreateSchema,
@@ -169,15 +169,16 @@ def open_correction(body, case_id):
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/correction/answer", methods=["POST"])
-@auth.requires(ADMIN, CLERK, INTEGRATOR)
+@auth.requires(ADMIN, CLERK, INTEGRATOR, APPLICANT)
 @blp.arguments(CorrectionAnswerSchema)
 @blp.response(200, CorrectionSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="没有未答复的补正告知")
 @blp.alt_response(422, schema=ErrorSchema)
 def answer_correction(body, case_id):
-    """补正答复（窗口人员代录，或对接系统代申请人提交）：关闭补正告知，数据并入办件"""
-    return engine().runtime.answer_correction(case_id, g.actor, body["data"])
+    """补正答复：窗口人员代录或对接系统代提交（数据并入办件）；申请人网上补正（只上传材料文件并写说明）"""
+    notice = engine().runtime.answer_correction(case_id, g.actor, body["data"], body["uploads"])
+    return correction_for_applicant(notice) if g.actor.role == APPLICANT else notice
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>/attachments", methods=["GET"])

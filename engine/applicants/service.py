@@ -105,8 +105,7 @@ class ApplicantService:
             if row is None:
                 raise NotFound("没有草稿", details={"target": target})
             files = session.scalars(sa.select(ApplicationUpload).where(
-                ApplicationUpload.id.in_(row.uploads or [-1]), ApplicationUpload.owner == actor.name,
-                ApplicationUpload.application_id.is_(None))).all()
+                ApplicationUpload.id.in_(row.uploads or [-1]), ApplicationUpload.owner == actor.name)).all()
             return row, files
 
     def application(self, application_id, actor):

@@ -18,5 +18,9 @@ class Actor:
     def is_admin(self):
         return self.role == "admin"
 
+    @property
+    def is_applicant(self):
+        return self.role == "applicant"
+
 
 SYSTEM = Actor("system")

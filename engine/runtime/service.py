@@ -30,8 +30,8 @@ class RuntimeService:
     def open_correction(self, case_id, actor, items, reason=None):
         return self.engine.execute(OpenCorrection(case_id, actor, items, reason))
 
-    def answer_correction(self, case_id, actor, data=None):
-        return self.engine.execute(AnswerCorrection(case_id, actor, data))
+    def answer_correction(self, case_id, actor, data=None, uploads=()):
+        return self.engine.execute(AnswerCorrection(case_id, actor, data, uploads))
 
     def correction(self, case_id):
         """The case's latest 补正告知 (open or answered), or None."""

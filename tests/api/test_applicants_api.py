@@ -268,3 +268,45 @@ def test_the_application_form_names_what_the_licence_library_already_holds(appli
     assert held == {"type": "营业执照", "name": issued.name, "number": issued.number}
     # Anyone else (no login) sees the same page without anybody's licences.
     assert business_licence(client.get("/api/v1/application-forms/process/food_business_license").get_json()) is None
+
+
+def test_an_applicant_answers_a_correction_online_with_files_and_a_note_only(applicant, as_):
+    case = start_case(as_)                                   # their case, started for them by an integrator
+    items = [{"material": "身份证", "problem": "复印件不清晰"}]
+    assert as_("window")("POST", f"/api/v1/cases/{case['id']}/correction", json={"items": items}).status_code == 201
+    seen = applicant.get(f"/api/v1/cases/{case['id']}").get_json()["correction"]
+    assert seen["open"] is True and seen["items"] == items and "opened_by" not in seen
+    answer = f"/api/v1/cases/{case['id']}/correction/answer"
+    # What an applicant sends never sets the case's variables; an empty answer is refused.
+    r = applicant.post(answer, json={"data": {"decision": "approve"}})
+    assert r.status_code == 422 and r.get_json()["error"] == "applicant_answer"
+    assert applicant.post(answer, json={"data": {"note": "  "}}).status_code == 422
+    content = b"%PDF-1.4 clear copy"
+    upload = applicant.post("/api/v1/uploads", data={"material": "身份证", "file": (io.BytesIO(content), "身份证.pdf")}
+                            ).get_json()
+    r = applicant.post(answer, json={"data": {"note": "已重新扫描"}, "uploads": [upload["id"]]})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["open"] is False and "answered_by" not in body
+    assert body["answer"] == {"note": "已重新扫描", "channel": "online", "files": [{"name": "身份证.pdf", "material": "身份证"}]}
+    staff = as_("window")("GET", f"/api/v1/cases/{case['id']}").get_json()
+    assert "note" not in staff["data"] and "decision" not in staff["data"]
+    assert staff["correction"]["answer"]["note"] == "已重新扫描"
+    assert {t["state"] for t in staff["tasks"] if t["state"] != "COMPLETED"} == {"READY"}   # the case goes on
+    files = applicant.get(f"/api/v1/cases/{case['id']}/attachments").get_json()["items"]
+    assert [(f["name"], f["sha256"]) for f in files] == [("身份证.pdf", hashlib.sha256(content).hexdigest())]
+    trail = [e["type"] for e in applicant.get(f"/api/v1/cases/{case['id']}/trail").get_json()["events"]]
+    assert trail[-2:] == ["attachment_added", "correction_answered"]
+    # The file is used up: a second answer (or application) cannot take it again.
+    as_("window")("POST", f"/api/v1/cases/{case['id']}/correction", json={"items": items})
+    r = applicant.post(answer, json={"uploads": [upload["id"]]})
+    assert r.status_code == 422 and r.get_json()["details"]["uploads"] == [upload["id"]]
+
+
+def test_an_applicant_cannot_answer_for_somebody_else(applicant, as_):
+    theirs = as_("portal")("POST", "/api/v1/cases", json={"process": "no_criminal_record", "applicant": OTHER,
+                                                          "data": {}}).get_json()
+    as_("window")("POST", f"/api/v1/cases/{theirs['id']}/correction",
+                  json={"items": [{"material": "身份证", "problem": "复印件不清晰"}]})
+    r = applicant.post(f"/api/v1/cases/{theirs['id']}/correction/answer", json={"data": {"note": "是我"}})
+    assert r.status_code == 404

@@ -79,3 +79,12 @@ def login(page, name, password=None):
     page.fill("input[name=password]", password or name)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def choose(option):
+    """Pick a form-js radio option. form-js re-renders after the click, so Playwright's check(),
+    which reads the state at once, can see the old one on a loaded machine; wait for it instead."""
+    from playwright.sync_api import expect
+
+    option.click()
+    expect(option).to_be_checked()

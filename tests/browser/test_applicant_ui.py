@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import choose, login
 from tests.conftest import ROOT
 from tests.window_data import FOOD_COMPLETE
 
@@ -52,7 +52,7 @@ def test_applicant_registers_applies_online_with_a_file_and_follows_progress(the
     page.get_by_label("年龄（周岁）").fill("22")
     page.get_by_label("毕业年份").fill("2026")
     page.get_by_label("毕业院校").fill("深圳大学")
-    page.get_by_label("否").check()
+    choose(page.get_by_label("否"))
     page.set_input_files("input[data-material='毕业证书']",
                          files=[{"name": "毕业证书.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.wait_for_selector("#materials li:has-text('毕业证书.pdf')")
@@ -139,3 +139,36 @@ def test_commitment_online_then_blacklist_lifted_by_an_admin(themes, page):
     page.wait_for_selector("#audit tbody tr:has-text('已完成信用修复')")
     assert "拒绝告知承诺/容缺" in page.inner_text("#audit")
     shot(page, "7-blacklist")
+
+
+def test_applicant_answers_a_correction_notice_online(themes, page):
+    """补正 online: the notice's items on the applicant's case page, a file per material and a
+    note, one submit; the case's waiting tasks go on and staff read who answered and what came."""
+    from engine.identity.actor import Actor
+
+    themes.applicants.register({"name": "张三", "id_number": NUMBER, "password": "Shenzhen-2026"})
+    applicant = {"kind": "person", "id_number": NUMBER, "name": "张三"}
+    case = themes.runtime.start("no_criminal_record", applicant)
+    themes.runtime.open_correction(case.id, Actor("window", "admin"),
+                                   [{"material": "身份证", "problem": "复印件不清晰"}], "材料不清晰")
+    login(page, NUMBER, "Shenzhen-2026")
+    page.goto(f"/my/cases/{case.id}")
+    page.wait_for_selector("#correction:not([hidden])")
+    assert "身份证：复印件不清晰" in page.inner_text("#correction-items")
+    page.click("#correction-submit")                          # nothing given: told in Chinese, nothing sent
+    page.wait_for_selector("text=请上传补正材料或填写说明")
+    page.set_input_files("#correction-files input[data-material='身份证']",
+                         files=[{"name": "身份证.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.fill("#correction-note", "已重新扫描")
+    shot(page, "7-correction-answer")
+    page.click("#correction-submit")
+    page.wait_for_selector("text=已提交补正，办件继续办理")
+    expect(page.locator("#files")).to_contain_text("身份证.pdf")   # the reloaded page, once its data is in
+    expect(page.locator("#steps")).to_contain_text("已补正")
+    expect(page.locator("#correction")).to_be_hidden()
+
+    page.context.clear_cookies()
+    login(page, "window")
+    page.goto(f"/cases/{case.id}")
+    expect(page.locator("#correction-state")).to_contain_text("网上补正，提交材料：身份证（身份证.pdf）；说明：已重新扫描")
+    shot(page, "7b-staff-sees-the-answer")

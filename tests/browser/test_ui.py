@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from engine import Actor
 
-from .conftest import SHOTS, login
+from .conftest import SHOTS, choose, login
 
 pytestmark = pytest.mark.browser
 
@@ -77,7 +77,7 @@ def test_clerk_works_the_accept_task(page, people):
     assert ready_elements(people, case.id) == ["accept"]
     page.screenshot(path=str(SHOTS / "tongban-task.png"), full_page=True)
 
-    page.get_by_label("受理", exact=True).check()
+    choose(page.get_by_label("受理", exact=True))
     page.locator("#form .fjs-form-field-select .fjs-input-group").click()  # form-js draws its own dropdown
     page.locator("#form .fjs-dropdownlist-item", has_text="就业").click()
     page.click("#submit")
@@ -94,7 +94,7 @@ def test_submit_is_sent_once(page, people):
     login(page, "window")
     (task,) = people.tasks.for_case(case.id)
     page.goto(f"/tasks/{task.id}")
-    page.get_by_label("受理", exact=True).check()
+    choose(page.get_by_label("受理", exact=True))
     page.locator("#submit").dblclick()
     page.wait_for_url(re.compile(r"/inbox$"))
     completions = [e for e in people.history.trail(case.id) if e.type == "task_completed"]

@@ -88,7 +88,9 @@ function renderCorrection(info) {
   if (!notice) return;
   document.getElementById("correction-state").textContent = notice.open
     ? `${formatTime(notice.opened_at)} 由 ${notice.opened_by} 发出，待申请人补正；补正前本办件的待办任务暂停。`
-    : `已于 ${formatTime(notice.answered_at)} 由 ${notice.answered_by} 录入补正。`;
+    : notice.answer?.channel === "online"
+      ? `申请人已于 ${formatTime(notice.answered_at)} 网上补正${notice.answer.files?.length ? `，提交材料：${notice.answer.files.map((f) => `${f.material}（${f.name}）`).join("、")}` : ""}${notice.answer.note ? `；说明：${notice.answer.note}` : ""}。`
+      : `已于 ${formatTime(notice.answered_at)} 由 ${notice.answered_by} 录入补正。`;
   document.getElementById("correction-items").replaceChildren(...notice.items.map((i) =>
     el("li", {}, el("strong", {}, i.material), "：", i.problem)));
   document.getElementById("correction-print").href = `/cases/${caseId}/notices/correction`;  // numbered (#9)

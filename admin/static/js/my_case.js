@@ -1,6 +1,7 @@
 // 办件进度 for the applicant: the public view of one own case (steps, deadline, siblings, files).
-import { get } from "./api.js";
-import { el, formatTime, matterNames, requireSession, scriptData, start, STATUS_NAMES, TASK_STATE_NAMES } from "./ui.js";
+import { api, get, post } from "./api.js";
+import { el, formatTime, matterNames, requireSession, scriptData, showError, start, STATUS_NAMES,
+  TASK_STATE_NAMES } from "./ui.js";
 
 const caseId = scriptData("caseId");
 const STEP_TEXT = {
@@ -26,10 +27,7 @@ start(async () => {
   document.getElementById("siblings").hidden = siblings.length === 0;
   document.getElementById("sibling-list").replaceChildren(...siblings.map((c) => el("li", {},
     el("a", { href: `/my/cases/${c.id}` }, c.number), ` ${c.matter} · ${STATUS_NAMES[c.status] || c.status}`)));
-  if (info.correction?.open) {
-    document.getElementById("correction").hidden = false;
-    document.getElementById("correction-items").replaceChildren(...info.correction.items.map((i) => el("li", {}, `${i.material}：${i.problem}`)));
-  }
+  if (info.correction?.open) showCorrection(info.correction);
   document.getElementById("steps").replaceChildren(...trail.events.map((e) => el("li", {},
     el("span", { class: "muted" }, formatTime(e.at)), " ", STEP_TEXT[e.type] || e.type,
     e.data?.name ? `：${e.data.name}` : "", e.data?.materials ? `：${e.data.materials.join("、")}` : "",
@@ -39,3 +37,37 @@ start(async () => {
     el("span", { class: "muted" }, ` ${Math.ceil(f.size / 1024)} KB · SHA-256 ${f.sha256.slice(0, 12)}…`)))
     : [el("li", { class: "muted" }, "没有上传的材料")]));
 });
+
+// 网上补正: one file input per listed material, a note; files are uploaded first, then sent as one answer.
+function showCorrection(notice) {
+  document.getElementById("correction").hidden = false;
+  document.getElementById("correction-reason").textContent = notice.reason ? `原因：${notice.reason}` : "";
+  document.getElementById("correction-items").replaceChildren(...notice.items.map((i) => el("li", {}, `${i.material}：${i.problem}`)));
+  const materials = [...new Set(notice.items.map((i) => i.material))];
+  document.getElementById("correction-files").replaceChildren(...materials.map((material) => el("label", {},
+    `${material} `, el("input", { type: "file", multiple: true, dataset: { material } }))));
+  const form = document.getElementById("correction-form");
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const button = document.getElementById("correction-submit");
+    button.disabled = true;
+    try {
+      const uploads = [];
+      for (const input of form.querySelectorAll("input[type=file]")) {
+        for (const file of input.files) {
+          const data = new FormData();
+          data.append("material", input.dataset.material);
+          data.append("file", file);
+          uploads.push((await api("POST", "/uploads", { form: data })).id);
+        }
+      }
+      const note = document.getElementById("correction-note").value.trim();
+      await post(`/cases/${caseId}/correction/answer`, { data: note ? { note } : {}, uploads });
+      sessionStorage.setItem("tongban.flash", "已提交补正，办件继续办理");
+      location.reload();
+    } catch (error) {
+      showError(error);
+      button.disabled = false;
+    }
+  };
+}

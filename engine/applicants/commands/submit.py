@@ -3,15 +3,15 @@ one unit of work and linked as one application. Material files uploaded beforeha
 become the cases' attachments; materials signed 告知承诺 are recorded on each case."""
 import sqlalchemy as sa
 
-from engine import history
 from engine.commands import Command
 from engine.errors import InvalidInput
-from engine.models import Application, ApplicationDraft, ApplicationUpload, Attachment, utcnow
+from engine.models import Application, ApplicationDraft, utcnow
 from engine.repository.forms import validate_free_data
 from engine.runtime.commands.start_case import ONLINE, WINDOW, StartCase
 
 from ..credit import CreditRestricted, listing
 from ..service_rules import applicant_for, commitment_materials, material_names, matters_of
+from ..uploads import attach, take
 
 
 class SubmitApplication(Command):
@@ -26,7 +26,7 @@ class SubmitApplication(Command):
         matters, theme = matters_of(session, self.target)
         data = self._data(engine, session, theme)
         commitments = self._commitments(session, matters, applicant)
-        uploads = self._uploads(session)
+        uploads = take(session, self.actor.name, self.uploads)
         application = Application(theme_key=theme.key if theme else None,
                                   process_key=None if theme else matters[0][0],
                                   applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
@@ -51,7 +51,7 @@ class SubmitApplication(Command):
             if start.thrown:
                 self.more_thrown.append(start.thrown)
             cases.append(case)
-        self._attach(session, cases, uploads, application)
+        self._attach(session, cases, uploads)
         if self.actor.role == "applicant":
             draft = session.scalar(sa.select(ApplicationDraft).where(
                 ApplicationDraft.owner == self.actor.name, ApplicationDraft.target == self.target))
@@ -82,31 +82,9 @@ class SubmitApplication(Command):
                                    ",".join(p for p, _ in matters)[:200], what="告知承诺")
         return wanted
 
-    def _uploads(self, session):
-        if not isinstance(self.uploads, list) or not all(type(u) is int for u in self.uploads) \
-                or len(self.uploads) > 100:
-            raise InvalidInput("材料文件应为上传后得到的编号列表", details={"uploads": "应为整数列表"})
-        wanted = list(dict.fromkeys(self.uploads))
-        rows = session.scalars(sa.select(ApplicationUpload).where(
-            ApplicationUpload.id.in_(wanted), ApplicationUpload.owner == self.actor.name,
-            ApplicationUpload.application_id.is_(None))).all() if wanted else []
-        missing = sorted(set(wanted) - {r.id for r in rows})
-        if missing:
-            raise InvalidInput("材料文件不存在或已使用，请重新上传", details={"uploads": missing})
-        return rows
-
     @staticmethod
-    def _attach(session, cases, uploads, application):
+    def _attach(session, cases, uploads):
         """Each file goes to the cases whose catalogue lists its material (else to all of them)."""
         for upload in uploads:
-            upload.application_id = application.id
             named = [c for c in cases if upload.material in material_names(session, c.process_key)]
-            for case in named or cases:
-                row = Attachment(case_id=case.id, name=upload.name, content_type=upload.content_type,
-                                 size=upload.size, sha256=upload.sha256, storage_key=upload.storage_key,
-                                 uploaded_by=upload.owner, uploaded_at=utcnow())
-                session.add(row)
-                session.flush()
-                history.append(session, case, history.ATTACHMENT_ADDED, actor=upload.owner, data={
-                    "attachment_id": row.id, "name": row.name, "size": row.size, "sha256": row.sha256,
-                    "material": upload.material})
+            attach(session, upload, named or cases)

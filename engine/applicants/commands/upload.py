@@ -28,7 +28,7 @@ class AddUpload(Command):
                                details={"name": name[:255], "allowed": sorted(TYPES)})
         with engine.db.read() as session:
             pending = session.scalar(sa.select(sa.func.count()).select_from(ApplicationUpload).where(
-                ApplicationUpload.owner == self.actor.name, ApplicationUpload.application_id.is_(None)))
+                ApplicationUpload.owner == self.actor.name))
         if pending >= MAX_PENDING:
             raise InvalidInput(f"未提交的材料文件已达 {MAX_PENDING} 个，请先提交或删除草稿", code="too_many_uploads")
         self.material, self.name, self.content_type = material, name, TYPES[ext]

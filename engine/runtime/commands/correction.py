@@ -7,7 +7,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine import history
 from engine.commands import CaseCommand
-from engine.errors import Conflict, Forbidden
+from engine.applicants import uploads
+from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.models import Correction, utcnow
 from engine.repository.forms import validate_free_data
 from engine.supervision.clock import CaseClock
@@ -61,22 +62,43 @@ class OpenCorrection(_CorrectionCommand):
 
 
 class AnswerCorrection(_CorrectionCommand):
+    """Staff and integrators answer with data that joins the case's data. The applicant answers
+    online with files and a note only: what they send never sets the case's variables."""
     loads_workflow = True  # the answer's data joins the running workflow's data
 
-    def __init__(self, case_id, actor, data):
+    def __init__(self, case_id, actor, data, uploads=()):
         super().__init__(case_id, actor)
         self.data = validate_free_data(data or {})
+        self.uploads = uploads or []
+        if actor.is_applicant:
+            self.data = self._applicant_answer(self.data, self.uploads)
+
+    @staticmethod
+    def _applicant_answer(data, uploads):
+        note = data.get("note", "")
+        if set(data) - {"note"} or not isinstance(note, str) or len(note) > 2000:
+            raise InvalidInput("网上补正只能上传材料文件并填写说明", code="applicant_answer",
+                               details={"data": "只允许 note（说明，不超过2000字）"})
+        if not note.strip() and not uploads:
+            raise InvalidInput("请上传补正材料或填写说明", code="applicant_answer")
+        return {"note": note.strip(), "channel": "online"}
 
     def execute(self, step):
         self.running(step)
         notice = rules.open_correction(step.session, step.case.id)
         if notice is None:
             raise Conflict("本办件没有未答复的补正告知", code="no_open_correction", details={"case_id": step.case.id})
-        notice.answered_by, notice.answered_at, notice.answer = self.actor.name, utcnow(), self.data
-        step.wf.data.update(self.data)
-        for task in all_tasks(step.wf):
-            if task.state & OPEN_STATES and task.task_spec.bpmn_id is not None:
-                task.data.update(self.data)
-        step.event(history.CORRECTION_ANSWERED, data={"correction_id": notice.id, "data": self.data})
+        files = []
+        for upload in uploads.take(step.session, self.actor.name, self.uploads):
+            files.append({"name": upload.name, "material": upload.material})
+            uploads.attach(step.session, upload, [step.case])
+        answer = {**self.data, "files": files} if files else self.data
+        notice.answered_by, notice.answered_at, notice.answer = self.actor.name, utcnow(), answer
+        if not self.actor.is_applicant:
+            step.wf.data.update(self.data)
+            for task in all_tasks(step.wf):
+                if task.state & OPEN_STATES and task.task_spec.bpmn_id is not None:
+                    task.data.update(self.data)
+        step.event(history.CORRECTION_ANSWERED, data={"correction_id": notice.id, "data": answer})
         CaseClock(step).resume(CORRECTION)
         return notice
