@@ -540,6 +540,16 @@ class Licence(Base):
     revoke_reason: Mapped[str | None] = mapped_column(sa.String(1000))
 
 
+class LicenceSequence(Base):
+    """The last {seq} given per licence type and year ("" when the number has no year): one row
+    locked by each issuer, so two cases issuing at once get consecutive numbers."""
+    __tablename__ = "licence_sequence"
+
+    type: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    period: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    value: Mapped[int]
+
+
 class CaseLicence(Base):
     """A material a case did not ask for because the applicant holds a valid e-licence for it."""
     __tablename__ = "case_licence"

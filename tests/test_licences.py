@@ -3,10 +3,11 @@ revocation is audited; the replay of an issuing case still agrees with its trail
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from engine import Actor
 from engine.errors import Conflict, DefinitionInvalid, Forbidden, InvalidInput
-from engine.models import Licence
+from engine.models import Licence, LicenceSequence
 
 from .conftest import ROOT
 
@@ -158,3 +159,36 @@ def test_electronic_delivery_names_the_licences_the_case_issued(deployed):
     done = deployed.runtime.get(case.id, ADMIN)
     assert done.data["delivery"] == {"method": "electronic", "licences": [licence.number]}
     assert deployed.window.delivery_text(done) == f"电子送达（电子证照 {licence.number}，已存入电子证照库）"
+
+
+def test_two_issuers_at_once_get_consecutive_numbers(deployed):
+    """The {seq} counter row is locked by the first issuer until it commits: the second waits
+    and takes the next number (a count of issued licences would give both the same)."""
+    import threading
+
+    from datetime import datetime, timezone
+
+    from engine.licences.operator import _next_seq
+
+    local = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    got = {}
+    with deployed.db.write() as first:
+        got["first"] = _next_seq(first, "营业执照", "2026", local)
+
+        def second():
+            with deployed.db.write() as session:
+                got["second"] = _next_seq(session, "营业执照", "2026", local)
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive() or deployed.db.engine.dialect.name == "sqlite"  # PostgreSQL: it waits on the row
+    thread.join(30)
+    assert (got["first"], got["second"]) == (1, 2)
+
+
+def test_the_counter_goes_on_from_licences_issued_before_it(deployed):
+    register_shop(deployed)
+    with deployed.db.write() as session:
+        session.execute(sa.delete(LicenceSequence))           # as before migration 0016
+    second = deployed.licences.of_case(register_shop(deployed, OTHER).id)["issued"][0].number
+    assert second.endswith("000002")

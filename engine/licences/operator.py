@@ -24,11 +24,12 @@ import re
 from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from engine import history
 from engine.errors import ScriptError
 from engine.identity.numbers import CHINA_TZ
-from engine.models import Licence
+from engine.models import Licence, LicenceSequence
 
 OPERATOR = "issueLicence"
 PARAMETERS = {"type": "证照类型", "name": "证照名称", "number": "证照编号规则", "valid_years": "有效期（年）"}
@@ -54,13 +55,31 @@ def check_drawn(operator, problem):
             problem(f"的参数 {key} 不是合法的表达式：{value!r}", "文本请加引号，例如 '营业执照'")
 
 
+def _next_seq(session, licence_type, period, local):
+    """The next {seq}: the counter row is updated (and so locked until commit) before it is read."""
+    bump = (sa.update(LicenceSequence).where(LicenceSequence.type == licence_type, LicenceSequence.period == period)
+            .values(value=LicenceSequence.value + 1).returning(LicenceSequence.value))
+    seq = session.scalar(bump)
+    if seq is not None:
+        return seq
+    # The type's first number this period: go on from the licences issued before the counter existed.
+    q = sa.select(sa.func.count()).select_from(Licence).where(Licence.type == licence_type)
+    if period:
+        q = q.where(Licence.issued_at >= datetime.combine(local.date().replace(month=1, day=1), time(), CHINA_TZ))
+    seq = session.scalar(q) + 1
+    try:
+        with session.begin_nested():
+            session.add(LicenceSequence(type=licence_type, period=period, value=seq))
+    except IntegrityError:  # another case made the row first: take the next value from it
+        seq = session.scalar(bump)
+    return seq
+
+
 def _number(session, pattern, licence_type, case, now):
     local = now.astimezone(CHINA_TZ)
     # {seq} restarts every year only when the year is part of the number; else it never restarts.
-    q = sa.select(sa.func.count()).select_from(Licence).where(Licence.type == licence_type)
-    if "{year" in pattern or "{date" in pattern:
-        q = q.where(Licence.issued_at >= datetime.combine(local.date().replace(month=1, day=1), time(), CHINA_TZ))
-    seq = session.scalar(q) + 1
+    period = f"{local:%Y}" if "{year" in pattern or "{date" in pattern else ""
+    seq = _next_seq(session, licence_type, period, local) if "{seq" in pattern else 0
 
     def field(match):
         name, width = match.group(1), int(match.group(2) or 0)
