@@ -1095,6 +1095,7 @@ class TaskWindowSchema(Schema):
     role = fields.String(allow_none=True, metadata={"enum": ["acceptance", "delivery", None]})
     materials = fields.List(fields.Dict())
     intake = fields.Dict()
+    licences = fields.Dict(metadata={"description": "{材料名称: 电子证照编号}：申请时已由电子证照库调取的材料"})
     methods = fields.Dict()
 
 

@@ -67,6 +67,9 @@ def test_a_held_licence_is_attached_at_start_and_not_asked_for(deployed):
     event = next(e for e in deployed.history.trail(food.id) if e.type == "licence_reused")
     assert event.data["materials"][0]["number"] == licence.number
     assert deployed.history.replay(food.id).ok and deployed.history.verify(food.id).intact
+    # The window's acceptance checklist names it, so the clerk need not ask for the paper.
+    accept = {t.element_id: t for t in deployed.tasks.for_case(food.id)}["accept"]
+    assert deployed.window.task_role(accept)["licences"] == {"营业执照": licence.number}
     # Somebody else holds no licence: nothing attached.
     other = deployed.runtime.start("food_business_license", OTHER)
     assert deployed.licences.of_case(other.id)["reused"] == []

@@ -1,7 +1,7 @@
 """Front window service (engine.window): reads for the window's pages and notices."""
 import sqlalchemy as sa
 
-from engine.models import Case
+from engine.models import Case, CaseLicence, Licence
 
 from . import intake, labels, notices, rules, waiting
 from .notices import IssueNotice
@@ -40,8 +40,11 @@ class WindowService:
             case = session.get(Case, row.case_id)
             role = rules.role_of(self.engine, session, case.definition_id, row.element_id)
             materials = rules.materials_of(session, case.process_key) if role == rules.ACCEPTANCE else []
+            licences = {} if not materials else dict(session.execute(
+                sa.select(CaseLicence.material, Licence.number).join(Licence, CaseLicence.licence_id == Licence.id)
+                .where(CaseLicence.case_id == case.id, Licence.status == "valid")).all())
         return {"role": role, "materials": materials, "intake": (case.data or {}).get("intake_materials") or {},
-                "methods": rules.METHODS if role == rules.DELIVERY else {}}
+                "licences": licences, "methods": rules.METHODS if role == rules.DELIVERY else {}}
 
     def forms(self, definition_id):
         """{form key: form-js schema} of every deployed form the process version names."""

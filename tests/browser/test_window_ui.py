@@ -116,3 +116,20 @@ def test_window_clerk_takes_in_accepts_under_tolerance_records_the_supplement_an
     expect(page.locator("#delivery")).to_have_text("送达：邮寄送达（中国邮政EMS 1190000000001）")
     expect(page.locator("#case-meta")).to_contain_text("准予")
     page.screenshot(path=str(SHOTS / "window-delivered.png"), full_page=True)
+
+
+def test_the_checklist_names_a_material_an_e_licence_supplied(page, people):
+    """一证申办: the 营业执照 the applicant already holds came from the e-licence library at
+    start; the window's checklist says so and marks it present."""
+    from ..test_licences import OPERATOR, register_shop
+
+    licence = people.licences.of_case(register_shop(people).id)["issued"][0]
+    food = people.runtime.start("food_business_license", OPERATOR)
+    accept = {t.element_id: t for t in people.tasks.for_case(food.id)}["accept"]
+    login(page, "window")
+    page.goto(f"/tasks/{accept.id}")
+    row = page.locator('#material-checklist tr[data-material="营业执照"]')
+    expect(row).to_contain_text(f"已调取电子证照 {licence.number}")
+    expect(row.locator("input[value=present]")).to_be_checked()
+    expect(page.locator('#material-checklist tr[data-material="从业人员健康证明"] input[value=present]')).not_to_be_checked()
+    page.screenshot(path=str(SHOTS / "window-licence-supplied.png"), full_page=True)

@@ -28,8 +28,10 @@ function acceptance(container, info, readOnly) {
     el("td", {}, m.category === "primary" ? "主要材料" : "次要材料"),
     el("td", {}, SOURCES[m.source] || m.source || ""),
     el("td", {}, m.copies ? `${m.copies} 份` : ""),
-    el("td", {}, RECEIVED[info.intake?.[m.name]] || el("span", { class: "muted" }, "收件未登记")),
-    el("td", { class: "nowrap" }, ...radios(`m-${i}`, STATUSES, info.intake?.[m.name] ? "present" : null, readOnly))));
+    el("td", {}, info.licences?.[m.name] ? `已调取电子证照 ${info.licences[m.name]}`
+      : RECEIVED[info.intake?.[m.name]] || el("span", { class: "muted" }, "收件未登记")),
+    el("td", { class: "nowrap" }, ...radios(`m-${i}`, STATUSES,
+      info.intake?.[m.name] || info.licences?.[m.name] ? "present" : null, readOnly))));
   const due = el("input", { type: "date", name: "supplement_due", disabled: readOnly });
   const reason = el("textarea", { name: "refuse_reason", maxlength: 500, disabled: readOnly,
     placeholder: "不予受理的理由和法律依据，如：依据《中华人民共和国行政许可法》第三十二条……" });
