@@ -149,7 +149,7 @@ def cmd_serve(engine, args):
 
     app = create_app(engine)
     scheduler = Scheduler(engine, chores=[(lambda: store.purge_expired(engine), 3600),
-                                          (lambda: _anchor_days(engine), 3600)]).start()
+                                          *_housekeeping(engine)]).start()
     print(f"通办 running on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     try:
         serve(app, host=args.host, port=args.port, threads=8, ident="tongban")
@@ -161,7 +161,7 @@ def cmd_worker(engine, args):
     import time
 
     _require_schema(engine)
-    scheduler = Scheduler(engine, chores=[(lambda: _anchor_days(engine), 3600)]).start()
+    scheduler = Scheduler(engine, chores=_housekeeping(engine)).start()
     print(f"worker {engine.management.worker} polling due timers", flush=True)
     try:
         while True:
@@ -170,6 +170,11 @@ def cmd_worker(engine, args):
         pass
     finally:
         scheduler.stop()
+
+
+def _housekeeping(engine):
+    """Hourly chores every serving or working process runs: (function, seconds)."""
+    return [(lambda: _anchor_days(engine), 3600), (engine.applicants.purge_stale_uploads, 3600)]
 
 
 def _anchor_days(engine):

@@ -8,11 +8,14 @@ from engine.errors import NotFound
 from engine.runtime.commands.deliver_message import deliver_thrown
 
 from . import themes
-from .commands import AddUpload, DeleteDraft, LiftListing, RegisterApplicant, SaveDraft, SubmitApplication
+from .commands import (AddUpload, DeleteDraft, LiftListing, PurgeStaleUploads, RegisterApplicant, SaveDraft,
+                       SubmitApplication)
 from .credit import listing
 from .service_rules import matters_of, split_target
 from .themes import start_form_key
 from engine.licences.service import valid_licences
+
+UPLOAD_DAYS = 30  # an unsent upload no draft names is kept this long
 
 
 class ApplicantService:
@@ -30,6 +33,15 @@ class ApplicantService:
 
     def deploy_theme_paths(self, paths):
         return themes.deploy_paths(self.engine, paths)
+
+    def purge_stale_uploads(self, days=UPLOAD_DAYS):
+        """Housekeeping (a worker chore): unsent uploads no draft names, ``days`` old. How many went."""
+        command = PurgeStaleUploads(days)
+        count = self.engine.execute(command)
+        store = self.engine.attachments.store()
+        for key in command.unreferenced:
+            store.discard(key, older_than=command.cutoff)
+        return count
 
     def upload(self, actor, material, name, stream):
         return self.engine.execute(AddUpload(actor, material, name, stream))

@@ -1,7 +1,7 @@
 """Attachments (附件) on a case or one of its tasks: rows in the database, bytes in a store.
 
-The store is small and pluggable: ``put(stream, max_bytes) -> (key, size, sha256)`` and
-``open(key)``. The default keeps files in a local folder, named by their SHA-256
+The store is small and pluggable: ``put(stream, max_bytes) -> (key, size, sha256)``,
+``open(key)`` and ``discard(key, older_than)``. The default keeps files in a local folder, named by their SHA-256
 (``TONGBAN_ATTACHMENT_DIR``, else ``attachments/`` under ``TONGBAN_DATA_DIR``, else
 ``./data``). Limits: ``TONGBAN_ATTACHMENT_MAX_BYTES`` (20 MiB) and the file types below,
 told by the name's extension, never by what the client claims.
@@ -59,6 +59,16 @@ class LocalStore:
 
     def open(self, key):
         return (self.root / key).open("rb")
+
+    def discard(self, key, older_than):
+        """Remove bytes no row names any more; a file written since ``older_than`` (the same bytes
+        uploaded again meanwhile) stays."""
+        path = self.root / key
+        try:
+            if path.stat().st_mtime < older_than.timestamp():
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 from .service import AttachmentService  # noqa: E402  (it uses the names above)

@@ -310,3 +310,37 @@ def test_an_applicant_cannot_answer_for_somebody_else(applicant, as_):
                   json={"items": [{"material": "身份证", "problem": "复印件不清晰"}]})
     r = applicant.post(f"/api/v1/cases/{theirs['id']}/correction/answer", json={"data": {"note": "是我"}})
     assert r.status_code == 404
+
+
+def test_unsent_uploads_go_after_thirty_days_unless_a_draft_names_them(applicant, themed):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from engine.models import ApplicationUpload
+
+    store = Path(os.environ["TONGBAN_ATTACHMENT_DIR"])
+
+    def upload(content, name):
+        r = applicant.post("/api/v1/uploads", data={"material": "毕业证书", "file": (io.BytesIO(content), name)})
+        return r.get_json()
+    drafted = upload(b"%PDF-1.4 kept by a draft", "a.pdf")
+    loose = upload(b"%PDF-1.4 forgotten", "b.pdf")
+    shared = upload(b"%PDF-1.4 also an attachment", "c.pdf")
+    assert applicant.put("/api/v1/application-drafts/process/no_criminal_record",
+                         json={"data": {}, "uploads": [drafted["id"]]}).status_code == 200
+    sent = upload(b"%PDF-1.4 also an attachment", "d.pdf")     # the same bytes, sent with an application
+    assert applicant.post("/api/v1/applications", json={"theme": "graduate_talent", "data": GRADUATE,
+                                                        "uploads": [sent["id"]]}).status_code == 201
+    engine = themed
+    assert engine.applicants.purge_stale_uploads() == 0       # nothing is old yet
+    engine.clock.travel(timedelta(days=31))
+    for path in store.rglob("*"):                             # the files are as old as their rows
+        if path.is_file():
+            os.utime(path, (0, 0))
+    assert engine.applicants.purge_stale_uploads() == 2
+    assert (store / drafted["sha256"][:2] / drafted["sha256"]).exists()
+    assert not (store / loose["sha256"][:2] / loose["sha256"]).exists()
+    assert (store / shared["sha256"][:2] / shared["sha256"]).exists()   # an attachment still needs those bytes
+    with engine.db.read() as session:                          # the draft's file is all that is left
+        assert session.scalars(sa.select(ApplicationUpload.id)).all() == [drafted["id"]]
