@@ -153,3 +153,54 @@ def test_the_analyst_plays_the_message_or_the_deadline_in_a_trial(engine, arrive
         assert trial["data"]["supplied"] == ["健康证明"]
     with pytest.raises(NotFound):  # nothing waits any more
         engine.workbench.arrive_in_trial(trial["id"], arrives, {}, ANALYST)
+
+
+SUB = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs_sub"
+                  targetNamespace="http://tongban.example/test">
+  <bpmn:process id="sub_review" name="子流程审查" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review"/>
+    <bpmn:subProcess id="review" name="部门审查">
+      <bpmn:startEvent id="sub_start"/>
+      <bpmn:sequenceFlow id="s1" sourceRef="sub_start" targetRef="check"/>
+      <bpmn:userTask id="check" name="初审"/>
+      {inner}
+      <bpmn:endEvent id="sub_end"/>
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="decide"/>
+    <bpmn:userTask id="decide" name="决定"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="decide" targetRef="end"/>
+    <bpmn:endEvent id="end"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+V1 = '<bpmn:sequenceFlow id="s2" sourceRef="check" targetRef="sub_end"/>'
+V2 = ('<bpmn:sequenceFlow id="s2" sourceRef="check" targetRef="recheck"/><bpmn:userTask id="recheck" name="复核"/>'
+      '<bpmn:sequenceFlow id="s3" sourceRef="recheck" targetRef="sub_end"/>')
+
+
+def test_a_case_inside_a_subprocess_moves_onto_the_new_drawing_of_it(engine):
+    engine.repository.deploy([("sub_review.bpmn", SUB.format(inner=V1))])
+    waiting = start(engine, "sub_review")
+    assert open_task(engine, waiting).element_id == "check"
+    engine.repository.deploy([("sub_review.bpmn", SUB.format(inner=V2))])
+    dry = engine.workbench.migrate("sub_review", 2, ANALYST, dry_run=True)
+    assert [(i["movable"], i["tasks"]) for i in dry["items"]] == [
+        (True, [{"from": "review", "from_name": "部门审查", "to": "review", "to_name": "部门审查"},
+                {"from": "check", "from_name": "初审", "to": "check", "to_name": "初审"}])]
+    assert engine.workbench.migrate("sub_review", 2, ANALYST, dry_run=False)["items"][0]["moved"] is True
+    steps = []
+    while (task := next((t for t in engine.tasks.for_case(waiting.id) if t.state == "READY"), None)) is not None:
+        steps.append(task.element_id)
+        engine.tasks.complete(task.id, ADMIN, {})
+    assert steps == ["check", "recheck", "decide"]            # the step v2 added inside the subprocess
+    assert engine.history.replay(waiting.id).ok, engine.history.replay(waiting.id).describe()
+
+    # A version without the subprocess cannot take a case that is inside it, and says which one.
+    engine.repository.deploy([("sub_review.bpmn", SUB.format(inner=V1).replace('id="review"', 'id="review2"')
+                               .replace('targetRef="review"', 'targetRef="review2"')
+                               .replace('sourceRef="review"', 'sourceRef="review2"'))])
+    other = start(engine, "sub_review")
+    engine.repository.deploy([("sub_review.bpmn", SUB.format(inner=V1))])
+    (item,) = engine.workbench.migrate("sub_review", 4, ANALYST, cases=[other.id], dry_run=True)["items"]
+    assert item["movable"] is False and "部门审查" in item["reason"]

@@ -221,16 +221,14 @@ class Replay:
             self._migrate(event)
 
     def _migrate(self, event):
-        from SpiffWorkflow.bpmn.util.diff import migrate_workflow
-
-        from engine.workbench.migration import plan
+        from engine.workbench.migration import move, plan
 
         target = _version_id(self.session, self.case.process_key, (event.data or {}).get("to_version"))
         spec, subprocess_specs = self.engine.repository.specs(self.session, target)
-        movable, reason, _, diff = plan(self.wf, spec, subprocess_specs)
+        movable, reason, _, diffs = plan(self.wf, spec, subprocess_specs)
         if not movable:
             raise Diverged(f"第 {event.seq} 条事件：重演时办件无法迁移（{reason}）")
-        migrate_workflow(diff, self.wf, spec)
+        move(self.wf, diffs, spec, subprocess_specs)
         self.stub.definition_id = target
         self._step(event.actor, lambda step: step.event(ev.DEFINITION_MIGRATED, data=event.data))
 

@@ -4,8 +4,9 @@ SpiffWorkflow's ``diff_workflow`` aligns the case's task specs with the target's
 by element id and ``migrate_workflow`` swaps the spec under the case, resetting
 its ready and waiting tasks so they continue on the new drawing (the approach
 spiff-arena takes). A case moves only if every element it has touched or is at
-exists in the target (else the reason says which, in Chinese) and it is not
-inside a subprocess or call activity. A dry run says so case by case; the real
+exists in the target (else the reason says which, in Chinese); a case inside an
+embedded subprocess or call activity moves too, each sub-workflow onto the target's
+drawing of that subprocess. A dry run says so case by case; the real
 run moves every movable case in one unit of work, each with a
 ``definition_migrated`` trail event, and leaves the others untouched.
 
@@ -33,25 +34,41 @@ def _name(spec):
 
 
 def plan(wf, spec, subprocess_specs):
-    """``(movable, reason, tasks, diff)`` for moving workflow ``wf`` onto ``spec``."""
-    open_tasks = [t for t in wf.get_tasks(state=OPEN, skip_subprocesses=True) if t.task_spec.bpmn_id]
-    if wf.subprocesses:
-        return False, "办件正在子流程或调用活动中，暂不能迁移", [], None
-    diff, _ = diff_workflow(spiff.serializer.registry, wf, spec, subprocess_specs)
+    """``(movable, reason, tasks, diffs)`` for moving workflow ``wf`` onto ``spec``; ``diffs`` is what
+    ``move`` needs: the case's own diff and one per running sub-workflow."""
+    diff, sub_diffs = diff_workflow(spiff.serializer.registry, wf, spec, subprocess_specs)
+    drawings = {id(wf): spec}
+    for sp_id, sub in wf.subprocesses.items():
+        if sub_diffs.get(sp_id) is None:
+            return False, f"子流程「{_name(wf.get_task_from_id(sp_id).task_spec)}」在目标版本中不存在", [], None
+        drawings[id(sub)] = subprocess_specs[sub.spec.name]
     tasks, missing = [], []
-    for task in open_tasks:
-        target = spec.task_specs.get(task.task_spec.name)
+    for task in wf.get_tasks(state=OPEN):
+        if not task.task_spec.bpmn_id:
+            continue
+        target = drawings[id(task.workflow)].task_specs.get(task.task_spec.name)
         if target is None or target.bpmn_id != task.task_spec.bpmn_id:
             missing.append(_name(task.task_spec))
             continue
         tasks.append({"from": task.task_spec.bpmn_id, "from_name": _name(task.task_spec),
                       "to": target.bpmn_id, "to_name": _name(target)})
     if missing:
-        return False, f"当前环节「{'」「'.join(missing)}」在目标版本中不存在", tasks, diff
-    gone = sorted({_name(t.task_spec) for t in diff.removed if t.task_spec.bpmn_id})
+        return False, f"当前环节「{'」「'.join(missing)}」在目标版本中不存在", tasks, None
+    removed = [t for d in [diff, *sub_diffs.values()] for t in d.removed]
+    gone = sorted({_name(t.task_spec) for t in removed if t.task_spec.bpmn_id})
     if gone:
-        return False, f"已经过的环节「{'」「'.join(gone)}」在目标版本中不存在，办件无法对应到新流程", tasks, diff
-    return True, None, tasks, diff
+        return False, f"已经过的环节「{'」「'.join(gone)}」在目标版本中不存在，办件无法对应到新流程", tasks, None
+    return True, None, tasks, (diff, sub_diffs)
+
+
+def move(wf, diffs, spec, subprocess_specs):
+    """Swap the drawing under the case and under each of its running sub-workflows."""
+    diff, sub_diffs = diffs
+    subs = list(wf.subprocesses.items())    # the case's own move may drop finished branches' sub-workflows
+    migrate_workflow(diff, wf, spec)
+    for sp_id, sub in subs:
+        if sp_id in wf.subprocesses:
+            migrate_workflow(sub_diffs[sp_id], sub, subprocess_specs[sub.spec.name])
 
 
 class Migrate(Command):
@@ -101,8 +118,8 @@ class Migrate(Command):
                     session.expire(case)
         return {"dry_run": self.dry_run, "to_version": self.to_version, "items": items}
 
-    def _move(self, ctx, case, wf, diff, target, from_version, tasks):
-        migrate_workflow(diff, wf, target_spec(ctx, target))
+    def _move(self, ctx, case, wf, diffs, target, from_version, tasks):
+        move(wf, diffs, *ctx.engine.repository.specs(ctx.session, target.id))
         case.definition_id = target.id
         step = Step(ctx.engine, ctx.session, case, wf, self.actor)
         step.event(history.DEFINITION_MIGRATED, data={
@@ -110,10 +127,6 @@ class Migrate(Command):
             "tasks": tasks})
         step.advance()
         step.finish()
-
-
-def target_spec(ctx, target):
-    return ctx.engine.repository.specs(ctx.session, target.id)[0]
 
 
 class _Undo(Exception):
