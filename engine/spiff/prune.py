@@ -88,18 +88,22 @@ class _Tree:
         logical walk (tree parents plus the branches each join consumed), in order."""
         out = []
         for head in self.heads:
-            tree, seen, t = [], set(), parent(head)
+            # Its own element is no step to go back to from itself (paths.earlier_steps);
+            # only whether it ran before counts (a multi-instance entered again).
+            own = self.spec[head]
+            tree, seen, again, t = [], {own}, False, parent(head)
             while t is not None:
+                again |= self.spec[t] == own
                 if self.spec[t] not in seen:
                     seen.add(self.spec[t])
                     tree.append(t)
                 t = parent(t)
-            logical, seen = [], set()
+            logical, seen = [], {own}
             for t in self._logical(head, None, parent, present):
                 if self.spec[t] not in seen:
                     seen.add(self.spec[t])
                     logical.append(t)
-            out.append((tuple(tree), tuple(logical)))
+            out.append((tuple(tree), tuple(logical), again))
         return out
 
     def _logical(self, task, stop, parent, present):
@@ -161,9 +165,12 @@ class _Tree:
         if not self.open:
             return []
         original = self.walks(self.parent.get, self.tasks.__contains__)
-        protected = {t for tree, logical in original for t in tree + logical}
+        protected = {t for tree, logical, _ in original for t in tree + logical}
         if self.dct.get("last_task"):
             protected.add(self.dct["last_task"])
+        # The workflow's end join merges, when the case ends, the data of every branch that
+        # ended before (a non-interrupting event's path): those stay.
+        protected.update(t for t in self.tasks if self.spec[t].endswith(".EndJoin"))
         cuts = []
         for run in self.runs():
             k, m = 1, len(run) - 1  # never the run's first task: it has no parent in the run
