@@ -173,27 +173,27 @@ class _Tree:
         protected.update(t for t in self.tasks if self.spec[t].endswith(".EndJoin"))
         cuts = []
         for run in self.runs():
+            blocked = [t in protected or any(s in protected for s in self._side(run, n)) for n, t in enumerate(run)]
             k, m = 1, len(run) - 1  # never the run's first task: it has no parent in the run
             while k < m:
-                j = self._match(run, k, m, protected)
+                j = self._match(run, k, m, protected, blocked)
                 if j is not None and self._safe(cuts + [(run, k, j)], original):
                     cuts.append((run, k, j))
-                    k = j
+                    k = j + 1  # the next cut hangs its task below this one's
                 else:
                     k += 1
         self.gone = self._removed(cuts)
         return [(run[k], run[j], run[k - 1]) for run, k, j in cuts]
 
-    def _match(self, run, k, m, protected):
+    def _match(self, run, k, m, protected, blocked):
         """The farthest task below run[k] of the same element such that nothing between is
         protected and it can be reconnected (finished, not protected)."""
         best = None
         for j in range(k, m + 1):
             t = run[j]
-            if j > k and self.spec[t] == self.spec[run[k]] and t not in self.open \
-                    and t not in protected:
+            if j > k and self.spec[t] == self.spec[run[k]] and t not in self.open and t not in protected:
                 best = j
-            if j == m or t in protected or any(s in protected for s in self._side(run, j)):
+            if j == m or blocked[j]:
                 break
         return best
 
