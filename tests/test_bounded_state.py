@@ -286,3 +286,31 @@ def test_back_past_a_waiting_boundary_timer_and_a_running_subprocess(everything)
     assert eng.management.run_due_jobs() == 0  # the dropped deadlines are gone, jobs and all
     one_round(eng, case.id, 8, last=True)
     assert stored(eng, case.id)[1].status == "completed"
+
+
+BRANCH_ENDS = LOOP.replace(
+    '<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="again"/>',
+    '<bpmn:parallelGateway id="fork" name="分出登记"><bpmn:incoming>f2</bpmn:incoming>'
+    '<bpmn:outgoing>f2b</bpmn:outgoing><bpmn:outgoing>f_note</bpmn:outgoing></bpmn:parallelGateway>'
+    '<bpmn:scriptTask id="note" name="登记"><bpmn:incoming>f_note</bpmn:incoming><bpmn:outgoing>f_note2</bpmn:outgoing>'
+    '<bpmn:script>noted = {str(k): True}</bpmn:script></bpmn:scriptTask>'
+    '<bpmn:endEvent id="note_end" name="登记完"><bpmn:incoming>f_note2</bpmn:incoming></bpmn:endEvent>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="fork"/>'
+    '<bpmn:sequenceFlow id="f2b" sourceRef="fork" targetRef="again"/>'
+    '<bpmn:sequenceFlow id="f_note" sourceRef="fork" targetRef="note"/>'
+    '<bpmn:sequenceFlow id="f_note2" sourceRef="note" targetRef="note_end"/>').replace(
+    '<bpmn:incoming>f2</bpmn:incoming>\n      <bpmn:outgoing>back</bpmn:outgoing>',
+    '<bpmn:incoming>f2b</bpmn:incoming>\n      <bpmn:outgoing>back</bpmn:outgoing>')
+
+
+def test_branches_that_ended_inside_the_loop_still_merge_at_the_end():
+    """A branch of each round ends at an end event while the loop goes on: the workflow's
+    end join merges them all when the case ends, pruned or not."""
+    plain, spec, subs = in_memory(source=BRANCH_ENDS, process="bench_loop")
+    pruned = in_memory(source=BRANCH_ENDS, process="bench_loop")[0]
+    for n in range(12):
+        for wf in (plain, pruned):
+            run(wf, "review", again=n < 11, k=n, **({"round_%d" % n: n} if n % 4 == 0 else {}))
+        pruned = spiff.load_state(prune(spiff.dump_state(pruned)), spiff.serializer.VERSION, spec, subs)
+    assert plain.is_completed() and pruned.is_completed()
+    assert pruned.data == plain.data and len(plain.data["noted"]) == 12  # each round's branch merged
