@@ -13,6 +13,10 @@ tasks is:
 - "was this element entered before" (a tree ancestor of the same element);
 - migration: which elements the case has passed.
 
+The end join (``<process>.EndJoin``) merges, when the case ends, the data of every
+branch that already ended (a branch of a round that ran to an end event while the loop
+went on): its tasks stay, with the tasks they hang from.
+
 So ``prune`` cuts out a run of finished tasks on the way to the open tasks, with all
 that hangs off it, when the run starts at an instance of some element and ends just
 above a later instance of the same element (that instance then hangs where the first
@@ -160,8 +164,8 @@ class _Tree:
         return runs
 
     def cuts(self):
-        """[(first task removed, task reconnected)]: each cut removes the chain from the first
-        down to just above the second, with what hangs off it."""
+        """[(first task removed, task reconnected, its new parent)]: each cut removes the
+        chain from the first down to just above the second, with what hangs off it."""
         if not self.open:
             return []
         original = self.walks(self.parent.get, self.tasks.__contains__)
