@@ -32,6 +32,7 @@ from engine.licences import operator as licence_operator
 from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
+from engine.spiff.prune import prune
 from engine.supervision.hooks import outcome_of, supervise
 from engine.applicants import credit
 from engine.tasks import rules
@@ -265,7 +266,7 @@ class Step(CaseContext):
             self.event(history.CASE_TERMINATED if terminated else history.CASE_COMPLETED, actor=None,
                        data={"data": case.data, "outcome": case.outcome})
         if self.stores_state:
-            case.state = spiff.dump_state(wf)
+            case.state = prune(spiff.dump_state(wf))  # finished loop rounds stay in the trail only
             case.serializer_version = spiff.serializer.VERSION
 
     def _supervise(self, new_rows):

@@ -395,6 +395,7 @@ class Workflow(BpmnWorkflow):
     def __init__(self, *args, **kwargs):
         install()
         super().__init__(*args, **kwargs)
+        self.task_removed_event.connect(_forget_removed)
 
     def get_tasks_iterator(self, first_task=None, **kwargs):
         if first_task is None and _only_unfinished(kwargs):
@@ -410,6 +411,13 @@ class Workflow(BpmnWorkflow):
         """The nearest common ancestor of all unfinished tasks (the root if there are none)."""
         open_tasks = [t for t in self.tasks.values() if t._state & TaskState.NOT_FINISHED_MASK]
         return (open_tasks and _common_ancestor(open_tasks)) or self.task_tree
+
+
+def _forget_removed(workflow, task):
+    """Defect 6: a waiting catch event (a boundary timer) that a reset drops (退回, 撤回 past
+    it) stayed registered for its event, and the next timer refresh failed on a task that
+    has no parent any more. Sub-workflows report their removals to the top workflow too."""
+    workflow.top_workflow.event_manager.remove_task(task)
 
 
 def _only_unfinished(kwargs):

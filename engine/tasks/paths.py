@@ -149,6 +149,10 @@ def undo_joins(joins, task):
     """Put back the tokens the joins consumed from other branches and drop what followed them."""
     mine = set(t.id for t in task)
     for j in joins:
+        top = j.workflow.top_workflow
+        for t in [t for t in j if t is not j and t.id in top.subprocesses]:  # dropped below: so is its sub-workflow
+            if t.id in top.subprocesses:
+                top.delete_subprocess(t)
         j._drop_children(force=True)
         for token in joined_tokens(j):
             if token.id not in mine:

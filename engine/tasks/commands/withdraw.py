@@ -4,6 +4,8 @@ The next steps (see ``paths.withdraw_plan``) are cancelled and the task is open
 again, assigned to whoever withdrew it. If this task's branch was consumed by a
 join, the join is undone: the other branches' tokens wait at the join again.
 """
+from uuid import UUID
+
 import sqlalchemy as sa
 from SpiffWorkflow.util.task import TaskState
 
@@ -31,6 +33,8 @@ class WithdrawTask(TaskCommand):
         newer = step.session.scalar(sa.select(HumanTask.id).where(
             HumanTask.case_id == row.case_id, HumanTask.spiff_task_id == row.spiff_task_id, HumanTask.id > row.id))
         if step.case.status != "running" or newer is not None:
+            raise Conflict("办件已向前推进，不能撤回", code="cannot_withdraw", details={"task_id": row.id})
+        if UUID(row.spiff_task_id) not in step.wf.tasks:  # an earlier round, kept in the trail only
             raise Conflict("办件已向前推进，不能撤回", code="cannot_withdraw", details={"task_id": row.id})
         task = spiff_task(step.wf, row)
         if paths.unit(task) is not task and paths.unit(task).state == TaskState.COMPLETED:
