@@ -40,3 +40,4 @@ bench: setup postgres
 	$(BIN)/python bench/state_growth.py
 	$(BIN)/python bench/inbox_scale.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/load_sim.py

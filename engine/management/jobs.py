@@ -1,10 +1,19 @@
 """Management service: due timers are rows in ``job``, claimed by any worker.
 
-A worker claims a batch of due rows in one short transaction (``FOR UPDATE
-SKIP LOCKED`` on PostgreSQL, the database lock on SQLite) and marks them with
-its name and a lease, then fires each in its own unit of work. Should two
-workers ever reach one case at once, the case's version check lets only one
-through, so a timer never fires twice.
+A worker claims a batch of due rows in one statement (``UPDATE … WHERE id IN
+(SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` on PostgreSQL, the database lock
+on SQLite) that marks them with its name and a lease, then fires each in its
+own unit of work. Should two workers ever reach one case at once, the case's
+version check lets only one through, so a timer never fires twice. A worker
+that dies holding a batch leaves it to others once the lease ends.
+
+On PostgreSQL a timer's unit of work commits without waiting for the WAL flush
+(``synchronous_commit = off`` for that transaction only): the flush wait was
+most of a fire's wall time. Should the database server itself crash within a
+fraction of a second after such a commit, the fire is lost whole (state, trail
+and the job row's removal together) and the timer, still due, fires again
+after restart; any later ordinary commit makes it durable. A deployment that
+wants every fire flushed sets ``TONGBAN_TIMER_SYNC_COMMIT=1``.
 """
 import logging
 import os
@@ -22,6 +31,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 POLL_SECONDS = 0.5
+BATCH = 20
+_NO_FLUSH_WAIT = sa.text("SET LOCAL synchronous_commit TO OFF")
 
 
 def worker_name():
@@ -33,27 +44,40 @@ class ManagementService:
         self.engine = engine
         self.worker = worker_name()
 
-    def claim_due(self, limit=20):
+    def claim_due(self, limit=BATCH):
+        """Lease up to ``limit`` due jobs to this worker; ``[(job id, case id)]``, earliest due first."""
         now = self.engine.clock.now()
+        due = (sa.select(Job.id).where(Job.due_at <= now, Job.attempts < MAX_ATTEMPTS,
+                                       sa.or_(Job.locked_until.is_(None), Job.locked_until < now))
+               .order_by(Job.due_at).limit(limit))
+        if self.engine.db.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        claim = (sa.update(Job).where(Job.id.in_(due.scalar_subquery()))
+                 .values(locked_by=self.worker, locked_until=now + LEASE)
+                 .returning(Job.id, Job.case_id, Job.due_at)
+                 .execution_options(synchronize_session=False))
         with self.engine.db.write() as session:
-            q = (sa.select(Job).where(Job.due_at <= now, Job.attempts < MAX_ATTEMPTS,
-                                      sa.or_(Job.locked_until.is_(None), Job.locked_until < now))
-                 .order_by(Job.due_at).limit(limit))
-            if self.engine.db.is_postgres:
-                q = q.with_for_update(skip_locked=True)
-            jobs = session.scalars(q).all()
-            for job in jobs:
-                job.locked_by, job.locked_until = self.worker, now + LEASE
-            return [(job.id, job.case_id) for job in jobs]
+            self._no_flush_wait(session)
+            rows = session.execute(claim).all()
+        return [(job_id, case_id) for job_id, case_id, _ in sorted(rows, key=lambda r: (r.due_at, r.id))]
 
-    def run_due_jobs(self, limit=20):
+    def _no_flush_wait(self, session, _result=None):
+        """This transaction commits without waiting for the WAL flush (see the module's notes)."""
+        if self.async_commit:
+            session.execute(_NO_FLUSH_WAIT)
+
+    @property
+    def async_commit(self):
+        return self.engine.db.is_postgres and os.environ.get("TONGBAN_TIMER_SYNC_COMMIT", "") in ("", "0")
+
+    def run_due_jobs(self, limit=BATCH):
         """Fire what is due; returns how many jobs were handled."""
         claimed = self.claim_due(limit)
         done = []  # released together, in one write, after the batch
         try:
             for job_id, case_id in claimed:
                 try:
-                    self.engine.runtime.fire_due_timers(case_id)
+                    self.engine.runtime.fire_due_timers(case_id, within=self._no_flush_wait)
                 except Conflict:
                     pass  # someone else moved the case; look again soon
                 except TongbanError as exc:
@@ -70,6 +94,7 @@ class ManagementService:
         if not job_ids:
             return
         with self.engine.db.write() as session:
+            self._no_flush_wait(session)
             session.execute(sa.update(Job).where(Job.id.in_(job_ids), Job.locked_by == self.worker)
                             .values(locked_by=None, locked_until=None))
 

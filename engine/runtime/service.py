@@ -24,8 +24,8 @@ class RuntimeService:
     def send_message(self, case_id, name, data=None, actor=SYSTEM, within=None):
         return self.engine.execute(SendMessage(case_id, name, data, actor), within=within)
 
-    def fire_due_timers(self, case_id, actor=SYSTEM):
-        return self.engine.execute(FireDueTimers(case_id, actor))
+    def fire_due_timers(self, case_id, actor=SYSTEM, within=None):
+        return self.engine.execute(FireDueTimers(case_id, actor), within=within)
 
     def open_correction(self, case_id, actor, items, reason=None):
         return self.engine.execute(OpenCorrection(case_id, actor, items, reason))
