@@ -7,8 +7,13 @@ each event is chained to the previous one by its hash (``chain``), so that a
 change made behind the application's back is found by ``tongban audit verify``.
 """
 import json
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from engine import webhooks
+from engine.errors import InvalidInput
 from engine.models import CaseEvent, utcnow
 
 from . import chain
@@ -76,6 +81,8 @@ def append(session, case, type, actor=None, task_id=None, element_id=None, data=
     Any event type and data are hashed alike. The data is stored as it was
     hashed (its canonical JSON read back), so what the database returns hashes
     the same; the case row carries the chain's head, locked with the case.
+    The event is written with the unit of work's other new events in one INSERT
+    at the next full flush (``_write_pending``), not one statement each.
     """
     case.last_event_seq += 1
     if data is not None:
@@ -83,10 +90,56 @@ def append(session, case, type, actor=None, task_id=None, element_id=None, data=
     event = CaseEvent(case_id=case.id, seq=case.last_event_seq, type=type, at=utcnow(), actor=actor,
                       task_id=task_id, element_id=element_id, data=data)
     event.hash = chain.event_hash(event, case.chain_head or chain.GENESIS)
-    case.chain_head = event.hash
-    session.add(event)
+    case.chain_head = event.hash  # the case row is now changed: a full flush is due before commit
+    _check_text(event)
+    session.info.setdefault(_pending, []).append(event)
     webhooks.enqueue(session, case, event)  # outbox rows commit with the event
     return event
+
+
+_pending = "trail_pending"
+_TABLE = CaseEvent.__table__
+_COLUMNS = ("case_id", "seq", "type", "at", "actor", "task_id", "element_id", "data", "hash")
+_TEXT = [(c.name, c.type.length) for c in _TABLE.columns if isinstance(c.type, sa.String) and c.type.length]
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(event):
+    """What the flush-time text check (engine.db) said of an ORM event row: the caller's 422, on both databases."""
+    for name, length in _TEXT:
+        value = getattr(event, name)
+        if not isinstance(value, str):
+            continue
+        where = f"case_event.{name}"
+        if len(value) > length:
+            raise InvalidInput(f"输入内容过长：{where} 最多 {length} 个字符",
+                               details={"field": where, "max_length": length}, code="too_long")
+        if _LONE_SURROGATE.search(value):
+            raise InvalidInput("输入内容含有无效的 Unicode 字符（孤立代理项）", details={"field": where})
+
+
+def _write_pending(session):
+    events = session.info.pop(_pending, None)
+    if events:  # one statement: executemany on SQLite, one multi-row INSERT on PostgreSQL
+        session.connection().execute(_TABLE.insert(), [{k: getattr(e, k) for k in _COLUMNS} for e in events])
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _write_on_flush(session, _context, instances):
+    # A flush of named objects only (the new inbox rows, for their ids) leaves the events for later.
+    if instances is None:
+        _write_pending(session)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_on_commit(session):
+    _write_pending(session)  # appending changes the case row, so the commit's flush wrote them already
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_pending, None)
+
 
 def changes_of(before, submitted):
     """The keys a submission changed: {key: {"before": old or None, "after": new}}."""
