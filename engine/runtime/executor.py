@@ -5,7 +5,7 @@ from engine import spiff
 from engine.applicants.credit import CreditRestricted
 from engine.commands import CaseCommand
 from engine.errors import NotFound, RunawayStep, ScriptError
-from engine.models import Case
+from engine.models import Case, Correction
 from engine.tasks import rules
 
 from .commands.deliver_message import deliver_thrown
@@ -46,7 +46,7 @@ class CommandExecutor:
         engine = self.engine
         if not isinstance(command, CaseCommand):
             return command.execute(Context(engine, session, command.actor))
-        case = lock_case(session, command.case_id(session))
+        case = lock_case(session, command.case_id(session), with_state=command.loads_workflow)
         where.update(case_id=case.id, process_key=case.process_key)
         if not command.loads_workflow:
             return command.execute(CaseContext(engine, session, case, command.actor))
@@ -62,8 +62,19 @@ class CommandExecutor:
         return result
 
 
-def lock_case(session, case_id):
-    case = session.scalars(sa.select(Case).where(Case.id == case_id).options(sa.orm.undefer(Case.state))).first()
+def lock_case(session, case_id, with_state=True):
+    """The case, marked changed (``claim_version``). Read with its state and its open 补正告知
+    in one statement; without its state (a command that does not run the workflow) it may
+    come from the session, where reading the command's task row put it."""
+    if with_state:
+        rows = session.execute(sa.select(Case, Correction).outerjoin(Correction, sa.and_(
+            Correction.case_id == Case.id, Correction.answered_at.is_(None))).where(Case.id == case_id)
+            .options(sa.orm.undefer(Case.state))).all()
+        case = rows[0][0] if rows else None
+        if case is not None:
+            rules.corrections_read(session, case.id, [c for _, c in rows if c is not None])
+    else:
+        case = session.get(Case, case_id)
     if case is None:
         raise NotFound("办件不存在", details={"case_id": case_id})
     claim_version(session, case)

@@ -33,6 +33,7 @@ from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
 from engine.spiff.prune import prune
+from engine.supervision import hooks as supervision_hooks
 from engine.supervision.hooks import outcome_of, supervise
 from engine.applicants import credit
 from engine.tasks import rules
@@ -155,6 +156,7 @@ class Step(CaseContext):
         self.running = None  # the engine task being run: named when it fails
         self.outgoing = []   # correlated messages thrown, delivered after commit
         self.assign_on_ready = {}  # spiff task id -> who gets its new inbox row (撤回)
+        self.fresh_rows = []  # the inbox rows this step made
         # Drawn service tasks (issueLicence) run against this step's unit of work.
         wf.script_engine.call_service = functools.partial(licence_operator.call_service, self)
 
@@ -305,6 +307,8 @@ class Step(CaseContext):
                                       candidates=[TaskCandidate(kind="group", name=g) for g in groups]
                                       + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
+            self.fresh_rows = new_rows
+            supervision_hooks.prefill_deadlines(self, new_rows)  # inserted with their deadline: no UPDATE after
             session.add_all(new_rows)
             # The rows' ids go into their trail events: flush these rows only, so the case row
             # is written once, at the end, with its version check (claim_version).

@@ -132,8 +132,12 @@ class CaseClock:
         return True
 
     def _timed_tasks(self):
+        # Rows made in this step get their deadline from the clock as it is now (supervise), even
+        # though they were inserted with it already (prefill_deadlines): a resume does not move it.
+        fresh = getattr(self.ctx, "fresh_rows", ())
         return [r for r in self.ctx.session.scalars(sa.select(HumanTask).where(
-            HumanTask.case_id == self.case.id, HumanTask.due_at.is_not(None))) if r.state == "READY"]
+            HumanTask.case_id == self.case.id, HumanTask.due_at.is_not(None)))
+            if r.state == "READY" and not any(r is f for f in fresh)]
 
     def resume(self, reason=None):
         case = self.case

@@ -8,9 +8,10 @@ from SpiffWorkflow.util.task import TaskState
 from engine.calendar import calendar
 from engine.errors import CalendarMissing
 from engine.models import HumanTask
+from engine.tasks import rules
 from engine.tasks.rules import LOCKED_CASE, OPEN
 
-from .clock import PAUSE_AT_ELEMENT, CaseClock, sync_task_card
+from .clock import PAUSE_AT_ELEMENT, CaseClock, _card_at, sync_task_card, task_thresholds
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -38,19 +39,14 @@ def supervise(step, new_rows):
         clock.resume(PAUSE_AT_ELEMENT)
 
     for row in new_rows:
-        limit = _int(props.get(row.element_id, {}).get("timeLimit"))
-        if limit:
-            try:
-                row.limit_days, row.due_at = limit, calendar().deadline(row.created_at, limit)
-            except CalendarMissing:
-                continue
+        if step_deadline(row, props):
             if step.case.paused_at is None:
                 sync_task_card(step, row, clock.now)
+            else:
+                row.next_card_at = None  # the steps' clocks stop with the case's (see prefill_deadlines)
 
     # Tasks that closed keep the card they had when they closed (overdue stays red in the statistics).
-    timed = step.session.scalars(sa.select(HumanTask).where(
-        HumanTask.case_id == step.case.id, HumanTask.next_card_at.is_not(None)).options(LOCKED_CASE))
-    for row in timed:
+    for row in _timed_rows(step):
         if row.state in OPEN:  # filtered here: a row closed in this step is not flushed yet
             continue
         sync_task_card(step, row, row.completed_at or clock.now)
@@ -58,6 +54,42 @@ def supervise(step, new_rows):
 
     if step.wf.is_completed():
         clock.recompute()  # an ended case keeps the card it ended with
+
+
+def prefill_deadlines(step, rows):
+    """Give new inbox rows their step deadline and next card time before they are inserted,
+    so that ``supervise`` finds them set and the rows need no UPDATE afterwards."""
+    props = step.engine.repository.properties(step.session, step.case.definition_id)
+    now = step.engine.clock.now()
+    for row in rows:
+        if step_deadline(row, props):
+            try:
+                _, row.next_card_at = _card_at(task_thresholds(row), now)
+            except CalendarMissing:
+                row.next_card_at = None
+
+
+def step_deadline(row, props):
+    """Set a new row's 环节时限 from its element's ``timeLimit``; False if it has none (or the calendar a gap)."""
+    limit = _int(props.get(row.element_id, {}).get("timeLimit"))
+    if not limit:
+        return False
+    try:
+        row.limit_days, row.due_at = limit, calendar().deadline(row.created_at, limit)
+    except CalendarMissing:
+        return False
+    return True
+
+
+def _timed_rows(step):
+    """The case's rows with a card still running. Once the step read the case's open rows
+    (it always does, ``rules.open_rows``), every such row is in the session: a row that
+    closed earlier had its card settled then, in its own step."""
+    session, case_id = step.session, step.case.id
+    if rules.rows_known(session, case_id):
+        return [r for r in rules.case_rows(session, case_id) if r.next_card_at is not None]
+    return session.scalars(sa.select(HumanTask).where(
+        HumanTask.case_id == case_id, HumanTask.next_card_at.is_not(None)).options(LOCKED_CASE)).all()
 
 
 def outcome_of(step):

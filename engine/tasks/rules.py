@@ -16,6 +16,8 @@ OPEN = (READY, WAITING, PENDING)
 TASK, SIGN = "task", "sign"
 # Rows of the locked case: their case is in the session already, no join needed.
 LOCKED_CASE = sa.orm.immediateload(HumanTask.case)
+# A task row with its drawn candidates in the same statement (not a second SELECT … IN).
+WITH_CANDIDATES = sa.orm.joinedload(HumanTask.candidates)
 
 
 def may_operate(actor, row):
@@ -40,26 +42,52 @@ def open_rows(session, case_id):
     loaded = session.info.setdefault("open_rows_of", set())
     if case_id not in loaded:
         rows = session.scalars(sa.select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state.in_(OPEN))
-                               .order_by(HumanTask.id).options(LOCKED_CASE)).all()
+                               .order_by(HumanTask.id).options(LOCKED_CASE, WITH_CANDIDATES)).unique().all()
         loaded.add(case_id)
         session.info.setdefault("open_rows_held", []).extend(rows)  # keep them in the identity map
     else:
-        rows = [r for r in (*session.identity_map.values(), *session.new)
-                if isinstance(r, HumanTask) and r.case_id == case_id]
+        rows = case_rows(session, case_id)
     # in id order (unflushed rows last, as added): a replay makes the same rows in the same order
     return sorted((r for r in rows if r.state in OPEN), key=lambda r: (r.id is None, r.id or 0))
+
+
+def case_rows(session, case_id):
+    """The case's rows in the session: once ``open_rows`` read them, every row that was open
+    at the lock or was added since, closed in this unit of work or not."""
+    return [r for r in (*session.identity_map.values(), *session.new)
+            if isinstance(r, HumanTask) and r.case_id == case_id]
+
+
+def rows_known(session, case_id):
+    return case_id in session.info.get("open_rows_of", ())
+
+
+def new_case(session, case_id):
+    """A case started in this unit of work has no rows and no 补正告知 yet: nothing to read."""
+    session.info.setdefault("open_rows_of", set()).add(case_id)
+    session.info.setdefault("corrections_of", set()).add(case_id)
+
+
+def corrections_read(session, case_id, corrections):
+    """The case's open 补正告知, read with the case's lock (``lock_case``): later checks use the session."""
+    session.info.setdefault("corrections_of", set()).add(case_id)
+    session.info.setdefault("corrections_held", []).extend(corrections)
 
 
 @sa.event.listens_for(Session, "after_commit")
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_open_rows(session):
-    session.info.pop("open_rows_of", None)
-    session.info.pop("open_rows_held", None)
+    for key in ("open_rows_of", "open_rows_held", "corrections_of", "corrections_held"):
+        session.info.pop(key, None)
 
 
 def open_correction(session, case_id):
-    found = session.scalars(sa.select(Correction).where(Correction.case_id == case_id,
-                                                        Correction.answered_at.is_(None))).all()
+    if case_id in session.info.get("corrections_of", ()):  # the case is locked: none appears behind our back
+        found = [c for c in (*session.identity_map.values(), *session.new)
+                 if isinstance(c, Correction) and c.case_id == case_id]
+    else:
+        found = session.scalars(sa.select(Correction).where(Correction.case_id == case_id,
+                                                            Correction.answered_at.is_(None))).all()
     return next((c for c in found if c.answered_at is None), None)  # answered in this unit of work
 
 

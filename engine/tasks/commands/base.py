@@ -9,12 +9,13 @@ from engine.commands import CaseCommand
 from engine.errors import InvalidInput, NotFound, TaskNotReady, TongbanError
 from engine.models import HumanTask, User
 from engine.runtime.failures import element_error
+from engine.tasks import rules
 from engine.tasks.queries import may_see
 
 
-def visible_row(session, task_id, actor):
+def visible_row(session, task_id, actor, options=()):
     """The task's row; one the actor may not see does not exist for them."""
-    row = session.get(HumanTask, task_id)
+    row = session.get(HumanTask, task_id, options=options)
     if row is None or not may_see(actor, row):
         raise NotFound("任务不存在", details={"task_id": task_id})
     return row
@@ -64,7 +65,8 @@ class TaskCommand(CaseCommand):
         self.task_id, self.actor = task_id, actor
 
     def case_id(self, session):
-        self._held = visible_row(session, self.task_id, self.actor)  # held: the session keeps rows weakly
+        # held: the session keeps rows weakly. Its case comes in the same statement (HumanTask.case).
+        self._held = visible_row(session, self.task_id, self.actor, options=[rules.WITH_CANDIDATES])
         return self._held.case_id
 
     def ready_row(self, ctx):

@@ -28,7 +28,8 @@ class CompleteTask(TaskCommand):
     def prepare(self, engine):
         """Validate the form before the case is locked: a slow or bad form holds no lock."""
         with engine.db.read() as session:
-            row = visible_row(session, self.task_id, self.actor)
+            row = visible_row(session, self.task_id, self.actor, options=[rules.WITH_CANDIDATES])
+            self._case = row.case_id  # a task never changes case: no second read to find it
             if row.state != "READY":
                 raise TaskNotReady(details={"task_id": self.task_id, "state": row.state})
             if not may_work(self.actor, row):
@@ -46,7 +47,12 @@ class CompleteTask(TaskCommand):
                 self.cleaned = validate_free_data(data)
             self.cleaned.update(window_data)
 
+    def case_id(self, session):
+        return self._case
+
     def execute(self, step):
+        # Read again under the case's lock, with the case's other open rows (it is among them if still open).
+        rules.open_rows(step.session, self._case)
         row = self.ready_row(step)
         # Re-checked under the lock: another clerk may have claimed it meanwhile.
         if not may_work(self.actor, row):
