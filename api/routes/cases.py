@@ -35,13 +35,16 @@ READERS = (ADMIN, AUDITOR, CLERK, INTEGRATOR, SUPERVISOR, APPLICANT)  # applican
 def start_case(body):
     """发起办件（对接系统：网上申请；窗口人员：收件，可登记收到的材料）"""
     def produce(within):
-        case = engine().runtime.start(body["process"], body["applicant"], body["data"], g.actor, within=within,
-                                      materials=body.get("materials"))
-        return recover(case.id)
+        case, following = engine().runtime.start_and_next(body["process"], body["applicant"], body["data"], g.actor,
+                                                          within=within, materials=body.get("materials"))
+        return started(case.id, following)  # what the starter may work, known in the unit of work
 
     def recover(case_id):
+        return started(case_id, engine().tasks.workable_in_case(case_id, g.actor))
+
+    def started(case_id, following):
         body = case_detail(engine(), g.actor, case_id)
-        body["next_tasks"] = task_bodies(engine(), engine().tasks.workable_in_case(case_id, g.actor))
+        body["next_tasks"] = task_bodies(engine(), following)
         return 201, StartedCaseSchema().dump(body)
     return idempotency.respond("POST /cases", body, produce, recover)
 

@@ -21,6 +21,11 @@ class RuntimeService:
         """``within(session, case)``, if given, runs in the same unit of work before it commits."""
         return self.engine.execute(StartCase(process_key, applicant, data, actor, materials), within=within)
 
+    def start_and_next(self, process_key, applicant, data=None, actor=SYSTEM, within=None, materials=None):
+        """(the new case, its READY tasks ``actor`` may work), in one unit of work."""
+        command = StartCase(process_key, applicant, data, actor, materials)
+        return self.engine.execute(command, within=within), command.next_tasks
+
     def send_message(self, case_id, name, data=None, actor=SYSTEM, within=None):
         return self.engine.execute(SendMessage(case_id, name, data, actor), within=within)
 

@@ -14,14 +14,16 @@ ACCEPT = {"acceptance": "accept", "purpose": "employment"}
 
 @contextmanager
 def counting(engine):
-    """Every statement the engine's connections send, and every COMMIT."""
-    seen = {"statements": [], "commits": 0}
+    """Every statement the engine's connections send, and every COMMIT (``committed_at``: how
+    many statements had been sent when it came)."""
+    seen = {"statements": [], "commits": 0, "committed_at": []}
 
     def statement(conn, cursor, text, *args):
         seen["statements"].append(" ".join(text.split()))
 
     def commit(conn):
         seen["commits"] += 1
+        seen["committed_at"].append(len(seen["statements"]))
     binds = {engine.db.engine, engine.db.read_engine}
     for bind in binds:
         sa.event.listen(bind, "before_cursor_execute", statement)
@@ -55,12 +57,44 @@ def test_a_complete_is_one_commit_with_a_pinned_number_of_statements(deployed, a
     assert len(updates) == 1 and "row_version" in updates[0].split("WHERE")[1]
     # No webhook subscription or job read (none exists; the diagram draws no timer).
     assert not queries(seen, "webhook_subscription") and not queries(seen, "job")
-    # The open task rows are read once in the unit of work.
-    assert len([s for s in texts if "FROM human_task WHERE human_task.case_id" in s
-                and "human_task.state IN" in s]) == 1
-    # Pinned: a new statement on this path is a decision. PostgreSQL sends the trail events
-    # in one INSERT (SQLAlchemy's insertmanyvalues); SQLite one each (five here).
-    assert len(texts) == {"sqlite": 21, "postgresql": 18}[BACKEND], "\n".join(texts)
+    # The task row is read once before the lock (with its candidates, one statement) and once
+    # under it, with the case's other open rows.
+    task_reads = [s for s in texts if s.startswith("SELECT") and "FROM human_task" in s]
+    assert len(task_reads) == 2, "\n".join(task_reads)
+    assert len([s for s in task_reads if "WHERE human_task.case_id" in s and "human_task.state IN" in s]) == 1
+    assert not queries(seen, "human_task_candidate")  # joined into the task reads
+    # The open 补正告知 comes with the case's lock read; supervision reads nothing more.
+    assert not [s for s in texts if s.startswith("SELECT correction")]
+    # The trail's events go in one INSERT; the new task row is inserted with its deadline (no UPDATE
+    # after), the completed one updated once.
+    assert len([s for s in texts if s.startswith("INSERT INTO case_event")]) == 1
+    assert len([s for s in texts if s.startswith("UPDATE human_task")]) == 1
+    # Pinned: a new statement on this path is a decision.
+    assert len(texts) == 10, "\n".join(texts)
+
+
+def test_a_start_is_one_commit_with_a_pinned_number_of_statements(deployed, as_):
+    start_case(as_, who="admin")  # the definition, the catalogue entry and the form are read once per process
+    with counting(deployed) as seen:
+        case = start_case(as_, who="admin")
+    assert seen["commits"] == 1
+    assert [t["element_id"] for t in case["next_tasks"]] == ["accept"]
+    texts = [s for s in seen["statements"] if s not in ("BEGIN", "BEGIN IMMEDIATE")]
+    unit = [s for s in seen["statements"][:seen["committed_at"][0]] if s not in ("BEGIN", "BEGIN IMMEDIATE")]
+    # Neither the definition nor the catalogue entry: both come from the process cache.
+    assert not [s for s in unit if "FROM definition" in s or "FROM matter" in s]
+    # A new case has no inbox rows, 补正告知 or running cards to read back.
+    assert not [s for s in unit if s.startswith("SELECT") and ("FROM human_task" in s or "FROM correction" in s)]
+    assert len([s for s in unit if s.startswith("INSERT INTO case_event")]) == 1
+    assert not [s for s in unit if s.startswith("UPDATE human_task")]  # inserted with its deadline
+    # Pinned: auth's counter read, the counter in the unit of work, the case (inserted, then
+    # numbered and saved: one UPDATE), the applicant's licences, the task row and the trail.
+    assert len(unit) == 7, "\n".join(unit)
+    # What the starter may work is known in the unit of work: after the commit only the
+    # response's case detail is read (the read path's; not pinned here), nothing written.
+    after = texts[len(unit):]
+    assert not [s for s in after if not s.startswith("SELECT")]
+    assert len(after) <= 8, "\n".join(after)
 
 
 def test_a_claim_is_one_commit(deployed, as_):
@@ -72,7 +106,9 @@ def test_a_claim_is_one_commit(deployed, as_):
     assert seen["commits"] == 1
     texts = [s for s in seen["statements"] if s not in ("BEGIN", "BEGIN IMMEDIATE")]
     assert len([s for s in texts if s.startswith('UPDATE "case"')]) == 1
-    assert len(texts) == 9, "\n".join(texts)
+    # The task row with its candidates (and its case: no second case read), the event, the
+    # case and the row written; the response's counter and name reads.
+    assert len(texts) == 7, "\n".join(texts)
 
 
 def test_the_token_cache_is_used_and_revocation_is_still_immediate(deployed, client, tokens):

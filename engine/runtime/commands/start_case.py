@@ -1,8 +1,10 @@
 """Start a case (办件) of a matter for an applicant."""
+from types import SimpleNamespace
+
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.util.task import TaskState
 
-from engine import history, spiff
+from engine import generation, history, spiff
 from engine.commands import Command
 from engine.errors import InvalidInput
 from engine.identity.numbers import normalize_applicant
@@ -10,6 +12,7 @@ from engine.licences.reuse import attach_held_licences
 from engine.models import Case, Matter
 from engine.repository.forms import validate_free_data
 from engine.runtime.step import RUNNING, Step, form_key_of
+from engine.tasks import rules
 from engine.window import intake
 
 RESERVED_KEYS = {"case_number", "applicant", "commitments", "intake_materials"}
@@ -30,23 +33,24 @@ class StartCase(Command):
 
     def execute(self, ctx):
         engine, session = ctx.engine, ctx.session
-        definition = engine.repository.latest(session, "bpmn", self.process_key)
-        spec, subprocess_specs = engine.repository.specs(session, definition.id)
+        definition_id, version = newest_version(engine, session, self.process_key)
+        spec, subprocess_specs = engine.repository.specs(session, definition_id)
         if self.actor.role == "clerk":
             intake.check_clerk(self.actor, spec, self.process_key)
         data = self._validate_start_data(engine, session, spec)
         received = intake.check_materials(session, self.process_key, self.materials)
         if received is not None:
             data["intake_materials"] = received
-        matter = session.get(Matter, self.process_key)
+        matter = catalogue_entry(session, self.process_key)
         applicant = self.applicant
-        case = Case(definition_id=definition.id, process_key=self.process_key, status=RUNNING,
+        case = Case(definition_id=definition_id, process_key=self.process_key, status=RUNNING,
                     applicant_kind=applicant["kind"], applicant_id_number=applicant["id_number"],
                     applicant_name=applicant["name"], data={}, state={}, started_by=self.actor.name,
                     channel=ONLINE if self.actor.role in ("integrator", "applicant") else WINDOW,
                     serializer_version=spiff.serializer.VERSION)
         session.add(case)
         session.flush()
+        rules.new_case(session, case.id)  # no inbox rows or 补正告知 to read back
         prefix = matter.implementation_code if matter and matter.implementation_code else "TB"
         case.number = f"{prefix}{case.created_at:%Y%m%d}{case.id:06d}"
         wf = spiff.new_workflow(spec, subprocess_specs)
@@ -57,7 +61,7 @@ class StartCase(Command):
             task.data.update(start_data)
         with session.no_autoflush:
             step = Step(engine, session, case, wf, self.actor)
-            started = {"process": self.process_key, "version": definition.version, "applicant": applicant, "data": data}
+            started = {"process": self.process_key, "version": version, "applicant": applicant, "data": data}
             if "commitments" in start_data:  # replay feeds them back in
                 started["commitments"] = start_data["commitments"]
             step.event(history.CASE_STARTED, data=started)
@@ -66,6 +70,7 @@ class StartCase(Command):
             attach_held_licences(step, matter)  # materials an e-licence replaces are not asked for (#10a)
             step.advance()
             step.finish()
+            self.next_tasks = rules.workable_next(session, case.id, self.actor)  # what the starter may work now
         self.thrown = step.thrown()
         return case
 
@@ -81,6 +86,24 @@ class StartCase(Command):
         if reserved:
             raise InvalidInput("申请数据不能使用保留字段", details={k: "保留字段" for k in reserved})
         return data
+
+
+def newest_version(engine, session, key):
+    """(id, version) of the newest BPMN version of ``key``, cached until the next deploy."""
+    def look_up():
+        definition = engine.repository.latest(session, "bpmn", key)
+        return definition.id, definition.version
+    return generation.cached(session, generation.CONFIGURATION, ("newest bpmn", key), look_up)
+
+
+def catalogue_entry(session, key):
+    """What a start reads of the matter's catalogue entry (None without one), cached until it changes."""
+    def look_up():
+        matter = session.get(Matter, key)
+        if matter is None:
+            return None
+        return SimpleNamespace(implementation_code=matter.implementation_code, guide=matter.guide)
+    return generation.cached(session, generation.CONFIGURATION, ("catalogue entry", key), look_up)
 
 
 def commitment_offered(matter):
