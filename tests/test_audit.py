@@ -220,6 +220,44 @@ def test_any_event_type_and_data_hash_alike(deployed):
     assert deployed.history.verify(case.id).intact
 
 
+def test_a_unit_of_works_events_are_written_together_and_a_savepoint_takes_its_own_back(deployed):
+    """Events wait for the unit of work's flush and go in one INSERT; a savepoint rolled back
+    (a case undone alone by a migration) takes back the events appended inside it."""
+    from engine import history
+    from engine.errors import InvalidInput
+
+    case = deployed.runtime.start("no_criminal_record", PERSON)
+    inserts = []
+
+    def seen(conn, cursor, text, *args):
+        if text.startswith("INSERT INTO case_event"):
+            inserts.append(text)
+    sa.event.listen(deployed.db.engine, "before_cursor_execute", seen)
+    try:
+        with deployed.db.write() as s, s.no_autoflush:  # as in a step: nothing flushes in between
+            row = s.get(Case, case.id)
+            for n in range(3):
+                history.append(s, row, "some_future_type", actor="x", data={"n": n})
+            with pytest.raises(RuntimeError):
+                with s.begin_nested():
+                    history.append(s, row, "undone_type", actor="x")
+                    raise RuntimeError("undo this case alone")
+            s.expire(row)  # what the migration does: the case row as it was at the savepoint
+            history.append(s, row, "some_future_type", actor="x", data={"n": 3})
+    finally:
+        sa.event.remove(deployed.db.engine, "before_cursor_execute", seen)
+    trail = deployed.history.trail(case.id)
+    assert [e.type for e in trail].count("undone_type") == 0
+    assert [(e.data or {}).get("n") for e in trail if e.type == "some_future_type"] == [0, 1, 2, 3]
+    assert len(inserts) == 2  # the three before the savepoint (it flushes first), then the last one
+    assert deployed.history.verify(case.id).intact
+    # Text a column cannot hold is still the caller's error, as the flush-time check made it.
+    with pytest.raises(InvalidInput) as refused, deployed.db.write() as s:
+        history.append(s, s.get(Case, case.id), "some_future_type", actor="x" * 101)
+    assert refused.value.code == "too_long"
+    assert deployed.history.verify(case.id).intact
+
+
 def test_cli_verify_exits_non_zero_on_a_broken_link(food_case, deployed, database_url):
     out = tongban(database_url, "audit", "verify", str(food_case.id))
     assert "留痕完整" in out.stdout

@@ -133,11 +133,13 @@ def _write_on_flush(session, _context, instances):
 
 @sa.event.listens_for(Session, "before_commit")
 def _write_on_commit(session):
-    _write_pending(session)  # appending changes the case row, so the commit's flush wrote them already
+    _write_pending(session)  # just before the commit's own flush (the case row and its version check)
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
+    # A rolled-back savepoint (a case undone alone, engine.workbench.migration) fires this too:
+    # beginning it flushed what came before, so what waits now was appended inside it.
     session.info.pop(_pending, None)
 
 
