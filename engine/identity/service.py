@@ -140,14 +140,16 @@ class OrganisationService:
         if not logins:
             return {}
         with self.engine.db.read() as session:
-            generation = credentials.current(session)  # read first: a change after it bumps it
-            hit = self._names.get(logins, generation, None)
+            # Cached only where the counter is known without a statement of its own: a response read
+            # in one session with its auth (``Database.reading``); elsewhere the one query is as cheap.
+            generation = credentials.known(session)
+            hit = None if generation is None else self._names.get(logins, generation, None)
             if hit is not None:
                 return dict(hit)
             rows = session.execute(NAMES, {"logins": sorted(logins)}).all()
         found = {login: {"name": display or login, "department": dept} for login, display, dept in rows}
         # A login nobody has yet may become a person later, and a new person bumps no counter.
-        if len(found) == len(logins):
+        if generation is not None and len(found) == len(logins):
             self._names.put(logins, found, generation, None)
         return dict(found)
 
