@@ -47,6 +47,7 @@ def start_case(body):
 
 
 @blp.route("", methods=["GET"])
+@auth.one_read_session
 @auth.requires(*READERS)
 @blp.arguments(CaseArgs, location="query")
 @blp.response(200, CaseListSchema)
