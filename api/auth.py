@@ -122,6 +122,16 @@ def requires(*roles):
     return decorate
 
 
+def one_read_session(view):
+    """Auth, the view and the body's serialisation in one read session (``Database.reading``):
+    one connection checkout and one BEGIN for the request. Only for GET routes that write nothing."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with engine().db.reading():
+            return view(*args, **kwargs)
+    return wrapper
+
+
 # ---- browser sessions ---------------------------------------------------------------
 
 def who(actor, auth):

@@ -59,17 +59,28 @@ def present_case(case, tasks=None, names=None):
 
 
 def case_detail(engine, actor, case_id):
-    case = engine.runtime.get(case_id, actor)
-    tasks = engine.tasks.for_case(case.id, states=None)
-    names = engine.organisation.names({case.started_by} | {t.assignee for t in tasks})
-    body = present_case(case, tasks, names)
-    body["correction"] = engine.runtime.correction(case.id)
-    body["opinions"] = engine.tasks.opinions(case.id)
-    body["application"] = engine.applicants.siblings(case)  # #10b: the cases applied for together
+    """The case page's body, read in one read session (one snapshot, one connection checkout)."""
+    with engine.db.reading():
+        case = engine.runtime.get(case_id, actor)
+        tasks = engine.tasks.rows_of_case(case.id)
+        names = engine.organisation.names({case.started_by} | {t.assignee for t in tasks})
+        body = present_case(case, tasks, names)
+        body["correction"] = engine.runtime.correction(case.id)
+        body["opinions"] = opinions(tasks, nulls_first=not engine.db.is_postgres)
+        body["application"] = engine.applicants.siblings(case)  # #10b: the cases applied for together
 
-    # Front window (#9): what the case waits for, its notices, how the result was delivered.
-    body["waiting"] = engine.window.waiting(case)
-    body["notices"] = engine.window.notices(case.id)
+        # Front window (#9): what the case waits for, its notices, how the result was delivered.
+        body["waiting"] = engine.window.waiting(case)
+        body["notices"] = engine.window.notices(case.id)
     body["delivery"] = (case.data or {}).get("delivery")
     body["delivery_text"] = engine.window.delivery_text(case)
     return body
+
+
+def opinions(tasks, nulls_first):
+    """``engine.tasks.opinions`` from the case's task rows already read: those that carry an
+    opinion, by completion time then id, a missing time where the database's ORDER BY puts it."""
+    def key(t):
+        missing = t.completed_at is None
+        return (not missing if nulls_first else missing, t.completed_at or 0, t.id)
+    return sorted((t for t in tasks if t.opinion is not None), key=key)

@@ -4,8 +4,10 @@ SQLite is the embedded default. Writers there take the lock at BEGIN
 (``BEGIN IMMEDIATE``) so that two writers queue instead of failing half-way;
 on PostgreSQL the per-case version check decides who wins.
 """
+import contextvars
 import os
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,6 +48,32 @@ def _sqlite_engine(url, immediate):
     return engine
 
 
+# A pooled PostgreSQL connection is pinged before use only after it sat idle this long:
+# a server restart or a dropped idle connection is caught, a busy pool pays no round trip.
+PING_AFTER_IDLE_SECONDS = 5
+
+
+def _ping_when_idle(engine):
+    """Pessimistic disconnect handling, only for connections that sat idle in the pool."""
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, record, _proxy):
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.rollback()
+        except Exception as exc:
+            raise sa.exc.DisconnectionError() from exc  # the pool replaces it and tries again
+
+
 def _is_unique_violation(exc):
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
     return code == "23505" or "UNIQUE constraint failed" in str(exc.orig)
@@ -82,10 +110,12 @@ class Database:
             self.engine = _sqlite_engine(self.url, immediate=True)
             self.read_engine = _sqlite_engine(self.url, immediate=False)
         else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            self.engine = sa.create_engine(self.url, pool_size=10, max_overflow=20)
+            _ping_when_idle(self.engine)
             self.read_engine = self.engine
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._reading = contextvars.ContextVar(f"reading-{id(self)}", default=None)
 
     @property
     def is_postgres(self):
@@ -114,11 +144,32 @@ class Database:
 
     @contextmanager
     def read(self) -> Session:
+        """A read session; inside ``reading()``, that block's session (left open for the next read)."""
+        shared = self._reading.get()
+        if shared is not None:
+            yield shared
+            return
         session = self._read()
         try:
             yield session
         finally:
             session.close()  # detaches without expiring: rows stay readable after the block
+
+    @contextmanager
+    def reading(self):
+        """One read session for every ``read()`` inside the block (one response's reads: one
+        connection checkout, one BEGIN, one snapshot). Writes inside still get their own
+        session, and on SQLite the block's reads do not see them: use it where nothing is written."""
+        if self._reading.get() is not None:
+            yield
+            return
+        session = self._read()
+        token = self._reading.set(session)
+        try:
+            yield
+        finally:
+            self._reading.reset(token)
+            session.close()
 
     def migrate(self):
         """Bring the schema to the newest Alembic revision."""

@@ -71,6 +71,12 @@ def current(session, which):
     return values.get(which, 0)
 
 
+def known(session, which):
+    """The counter's value if this transaction read it already, else None (no statement)."""
+    values = session.info.get("generation")
+    return None if values is None else values.get(which, 0)
+
+
 _caches = weakref.WeakKeyDictionary()  # database engine -> {key: (generation, value)}
 
 

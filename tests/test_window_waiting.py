@@ -1,9 +1,21 @@
 """What a case waits for (engine.window.waiting), on diagrams other than the food sample."""
 from datetime import timedelta, timezone
 
+import pytest
+
 from engine.identity.actor import Actor
 
 from .conftest import diagram
+from .waiting_check import waiting_checked  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _stored_state_reading_is_checked(waiting_checked):
+    """Each waiting list here is also computed by restoring the workflow: both must agree,
+    and the stored state always answers (never falls back to the restore)."""
+    yield
+    assert None not in waiting_checked
+
 
 APPLICANT = {"kind": "person", "id_number": "11010519491231002X", "name": "张三"}
 ADMIN = Actor("admin", "admin")

@@ -50,6 +50,7 @@ def start_case(body):
 
 
 @blp.route("", methods=["GET"])
+@auth.one_read_session
 @auth.requires(*READERS)
 @blp.arguments(CaseArgs, location="query")
 @blp.response(200, CaseListSchema)
@@ -66,6 +67,7 @@ def list_cases(args):
 
 
 @blp.route("/<int(min=1, max=2147483647):case_id>", methods=["GET"])
+@auth.one_read_session
 @auth.requires(*READERS)
 @blp.response(200, CaseSchema)
 @blp.alt_response(404, schema=ErrorSchema)

@@ -21,6 +21,7 @@ TASK = "/<int(min=1, max=2147483647):task_id>"
 
 
 @blp.route("", methods=["GET"])
+@auth.one_read_session
 @auth.requires(ADMIN, CLERK, AUDITOR)
 @blp.arguments(InboxArgs, location="query")
 @blp.response(200, InboxSchema)
@@ -61,6 +62,7 @@ def decode_cursor(text):
 
 
 @blp.route("/done", methods=["GET"])
+@auth.one_read_session
 @auth.requires(ADMIN, CLERK)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, TaskListSchema)
@@ -72,6 +74,7 @@ def done(args):
 
 
 @blp.route("/<int(min=1, max=2147483647):task_id>", methods=["GET"])
+@auth.one_read_session
 @auth.requires(ADMIN, CLERK, AUDITOR)
 @blp.response(200, TaskDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema)

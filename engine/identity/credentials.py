@@ -17,6 +17,11 @@ def current(session):
     return generation.current(session, generation.CREDENTIALS)
 
 
+def known(session):
+    """The credentials counter if this transaction read it already (auth in the same read session)."""
+    return generation.known(session, generation.CREDENTIALS)
+
+
 class CredentialCache:
     """credential hash -> (actor, generation, expires_at), per process."""
 

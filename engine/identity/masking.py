@@ -44,16 +44,34 @@ def mask_text(text, keep=None):
     return ID_TEXT.sub(one, text)
 
 
+# An identity number is a run of at least 17 digits, and a match can only begin where such a run
+# begins (no digit may stand before it). Digits turned into "0" let bytes.find, far faster than
+# the regular expression, skip to those runs; the expression then decides at each run alone.
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_RUN = b"0" * 17
+
+
 def mask_bytes(body, keep=None):
     """The same on UTF-8 bytes (a JSON or CSV body): masking keeps the length, so JSON stays valid."""
+    digits = body.translate(_DIGITS_AS_ZERO)
+    at = digits.find(_RUN)
+    if at < 0:
+        return body  # most bodies: no run of 17 digits, nothing to look at
     keep = keep.upper().encode() if isinstance(keep, str) else None
-
-    def one(match):
-        number = match.group(1)
-        if number.upper() == keep:
-            return number
-        return mask_id(number.decode()).encode()
-    return ID_BYTES.sub(one, body)
+    out = None
+    while at >= 0:
+        match = ID_BYTES.match(body, at, at + 19)  # 18 characters and the one after (the lookbehind sees before)
+        if match:
+            number = match.group(1)
+            masked = number if number.upper() == keep else mask_id(number.decode()).encode()
+            if masked != number:
+                out = out if out is not None else bytearray(body)
+                out[at:at + 18] = masked
+        end = at + 17
+        while end < len(digits) and digits[end] == 0x30:
+            end += 1
+        at = digits.find(_RUN, end)
+    return bytes(out) if out is not None else body
 
 
 def mask_data(value):

@@ -6,14 +6,22 @@ import sqlalchemy as sa
 from engine.errors import NotFound
 from engine.models import Department, OrgGroup, User, UserGroup, WebSession
 
+from . import credentials
 from .commands import (ChangePassword, CreateDepartment, CreateGroup, CreatePerson, EndSessions, ImportPeople,
                        ResetPassword, UpdateDepartment, UpdateGroup, UpdatePerson)
 from .organisation import subtree_ids
 
 
+# Prebuilt: every response that shows people asks it (a Core select, no ORM rows).
+NAMES = (sa.select(User.name, User.display_name, Department.name)
+         .outerjoin(Department, Department.id == User.department_id)
+         .where(User.name.in_(sa.bindparam("logins", expanding=True))))
+
+
 class OrganisationService:
     def __init__(self, engine):
         self.engine = engine
+        self._names = credentials.CredentialCache()  # logins -> names, under the credentials counter
 
     # ---- writes: one command each ------------------------------------------
 
@@ -128,14 +136,22 @@ class OrganisationService:
 
         Names are looked up when shown, never copied into trail events or tasks:
         the trail keeps the login, which never changes."""
-        logins = {n for n in logins if n}
+        logins = frozenset(n for n in logins if n)
         if not logins:
             return {}
         with self.engine.db.read() as session:
-            rows = session.execute(sa.select(User.name, User.display_name, Department.name)
-                                   .outerjoin(Department, Department.id == User.department_id)
-                                   .where(User.name.in_(sorted(logins)))).all()
-        return {login: {"name": display or login, "department": dept} for login, display, dept in rows}
+            # Cached only where the counter is known without a statement of its own: a response read
+            # in one session with its auth (``Database.reading``); elsewhere the one query is as cheap.
+            generation = credentials.known(session)
+            hit = None if generation is None else self._names.get(logins, generation, None)
+            if hit is not None:
+                return dict(hit)
+            rows = session.execute(NAMES, {"logins": sorted(logins)}).all()
+        found = {login: {"name": display or login, "department": dept} for login, display, dept in rows}
+        # A login nobody has yet may become a person later, and a new person bumps no counter.
+        if generation is not None and len(found) == len(logins):
+            self._names.put(logins, found, generation, None)
+        return dict(found)
 
     def sessions(self, name):
         """Browser sessions of ``name``, newest first (open, ended and expired)."""

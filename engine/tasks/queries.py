@@ -44,6 +44,12 @@ class TaskQuery:
         self._q = self._q.where(condition)
         return self
 
+    def rows_only(self):
+        """Rows without their case (joined) and candidates (a second SELECT): for a page that
+        shows one case's tasks and has the case already."""
+        self._q = self._q.options(sa.orm.lazyload(HumanTask.case), sa.orm.lazyload(HumanTask.candidates))
+        return self
+
     def ready(self):
         return self._where(HumanTask.state == READY)
 

@@ -22,6 +22,12 @@ KINDS = {
 FOR_DECISION = {ACCEPT: "acceptance", TOLERATE: "tolerance", REFUSE: "refusal"}
 
 
+# The columns ``body`` reads, for the case page (no ORM rows).
+ISSUED = (sa.select(CaseEvent.seq, CaseEvent.at, CaseEvent.actor, CaseEvent.data)
+          .where(CaseEvent.case_id == sa.bindparam("case_id"), CaseEvent.type == NOTICE_ISSUED)
+          .order_by(CaseEvent.seq))
+
+
 def issued(session, case_id, kind=None):
     q = sa.select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.type == NOTICE_ISSUED)
     events = session.scalars(q.order_by(CaseEvent.seq)).all()

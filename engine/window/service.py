@@ -1,6 +1,7 @@
 """Front window service (engine.window): reads for the window's pages and notices."""
 import sqlalchemy as sa
 
+from engine import spiff
 from engine.models import Case, CaseLicence, Licence
 
 from . import intake, labels, notices, rules, waiting
@@ -10,9 +11,25 @@ from .notices import IssueNotice
 class WindowService:
     def __init__(self, engine):
         self.engine = engine
+        self._wait_tables = {}  # definition id -> waiting.wait_table(…)
 
     def waiting(self, case):
-        """What ``case`` (one the caller may see) waits for now."""
+        """What ``case`` (one the caller may see) waits for now: read from the stored state,
+        or, where that cannot tell, from the restored workflow."""
+        if case.status != "running":
+            return []
+        with self.engine.db.read() as session:
+            state, version = session.execute(sa.select(Case.state, Case.serializer_version)
+                                             .where(Case.id == case.id)).one()
+            items = None
+            if version == spiff.serializer.VERSION:
+                items = waiting.from_state(state, self._wait_table(session, case.definition_id))
+            if items is None:
+                return self.waiting_restored(case)
+        return items
+
+    def waiting_restored(self, case):
+        """``waiting`` from the restored workflow (what the stored-state reading must equal)."""
         if case.status != "running":
             return []
         from engine.runtime.executor import load_workflow
@@ -23,6 +40,14 @@ class WindowService:
             wf = load_workflow(self.engine, session, row)
         return [{k: w[k] for k in ("element_id", "name", "kind", "message", "due_at", "lane", "form")}
                 for w in waiting.waiting(wf)]
+
+    def _wait_table(self, session, definition_id):
+        """Which specs of a version may wait, built once per engine (a version never changes)."""
+        table = self._wait_tables.get(definition_id)
+        if table is None:
+            table = self._wait_tables[definition_id] = waiting.wait_table(
+                *self.engine.repository.specs(session, definition_id))
+        return table
 
     def matters_for(self, actor):
         """Process keys of the latest versions ``actor`` may take in at the window (收件)."""
@@ -68,8 +93,8 @@ class WindowService:
         return labels.of_forms(self.forms(definition_id).values())
 
     def notices(self, case_id):
-        with self.engine.db.read() as session:
-            return [notices.body(e) for e in notices.issued(session, case_id)]
+        with self.engine.db.read() as session:  # plain rows: a case page reads them each time
+            return [notices.body(e) for e in session.execute(notices.ISSUED, {"case_id": case_id})]
 
     def issue_notice(self, case_id, kind, actor):
         return self.engine.execute(IssueNotice(case_id, kind, actor))

@@ -8,6 +8,16 @@ import pytest
 from engine.clock import clock
 
 from .conftest import Caller, open_task
+from ..waiting_check import waiting_checked  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _stored_state_reading_is_checked(waiting_checked):
+    """Each waiting list here is also computed by restoring the workflow: both must agree,
+    and the stored state always answers (never falls back to the restore)."""
+    yield
+    assert None not in waiting_checked
+
 
 COMPANY = {"kind": "org", "id_number": "91350100M000100Y43", "name": "福州某某餐饮有限公司"}
 BAD_PERSON = {"kind": "person", "id_number": "110105194912310021", "name": "张三"}
