@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from engine import Engine
 
-from ..conftest import BACKEND
 from .conftest import APPLICANT, WINDOW_GROUP, make_app, open_task, start_case
 
 ACCEPT = {"acceptance": "accept", "purpose": "employment"}
