@@ -12,6 +12,19 @@ ACCEPT = {"acceptance": "accept", "purpose": "employment"}
 
 
 @contextmanager
+def listening(engine, **handlers):
+    """``handlers`` ({event name: function}) listen on both of the engine's pools for the block."""
+    pairs = [(bind, name, fn) for bind in {engine.db.engine, engine.db.read_engine} for name, fn in handlers.items()]
+    for bind, name, fn in pairs:
+        sa.event.listen(bind, name, fn)
+    try:
+        yield
+    finally:
+        for bind, name, fn in pairs:
+            sa.event.remove(bind, name, fn)
+
+
+@contextmanager
 def counting(engine):
     """Every statement the engine's connections send, and every COMMIT (``committed_at``: how
     many statements had been sent when it came)."""
@@ -23,16 +36,8 @@ def counting(engine):
     def commit(conn):
         seen["commits"] += 1
         seen["committed_at"].append(len(seen["statements"]))
-    binds = {engine.db.engine, engine.db.read_engine}
-    for bind in binds:
-        sa.event.listen(bind, "before_cursor_execute", statement)
-        sa.event.listen(bind, "commit", commit)
-    try:
+    with listening(engine, before_cursor_execute=statement, commit=commit):
         yield seen
-    finally:
-        for bind in binds:
-            sa.event.remove(bind, "before_cursor_execute", statement)
-            sa.event.remove(bind, "commit", commit)
 
 
 def queries(seen, table):

@@ -2,11 +2,9 @@
 one BEGIN, the credentials counter read once for auth and names) with a pinned number of statements."""
 from contextlib import contextmanager
 
-import sqlalchemy as sa
-
 from ..conftest import BACKEND
 from .conftest import open_task, start_case
-from .test_hot_path_api import counting
+from .test_hot_path_api import counting, listening
 
 ACCEPT = {"acceptance": "accept", "purpose": "employment"}
 
@@ -15,17 +13,8 @@ ACCEPT = {"acceptance": "accept", "purpose": "employment"}
 def checkouts(engine):
     """How many times the engine's pools hand out a connection."""
     seen = []
-
-    def checkout(*_):
-        seen.append(1)
-    binds = {engine.db.engine, engine.db.read_engine}
-    for bind in binds:
-        sa.event.listen(bind, "checkout", checkout)
-    try:
+    with listening(engine, checkout=lambda *_: seen.append(1)):
         yield seen
-    finally:
-        for bind in binds:
-            sa.event.remove(bind, "checkout", checkout)
 
 
 def read_case(deployed, caller, case_id):
