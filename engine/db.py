@@ -82,25 +82,41 @@ def _is_unique_violation(exc):
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@sa.event.listens_for(Session, "before_flush")
-def _check_text_columns(session, _context, _instances):
+def check_text(where, length, value):
     """Text that a column cannot hold is the caller's error (422), on SQLite as on PostgreSQL:
     PostgreSQL refuses over-long values and lone surrogates at flush, SQLite stores them."""
-    for obj in (*session.new, *session.dirty):
+    if length and len(value) > length:
+        raise InvalidInput(f"输入内容过长：{where} 最多 {length} 个字符",
+                           details={"field": where, "max_length": length}, code="too_long")
+    if _LONE_SURROGATE.search(value):
+        raise InvalidInput("输入内容含有无效的 Unicode 字符（孤立代理项）", details={"field": where})
+
+
+_TEXT_COLUMNS = {}  # mapper -> [(attribute key, "table.column", max length or None)]
+
+
+def _text_columns(mapper):
+    found = _TEXT_COLUMNS.get(mapper)
+    if found is None:
+        found = _TEXT_COLUMNS[mapper] = [
+            (attr.key, f"{attr.columns[0].table.name}.{attr.columns[0].name}", attr.columns[0].type.length)
+            for attr in mapper.column_attrs if isinstance(attr.columns[0].type, sa.String)]
+    return found
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _check_text_columns(session, _context, _instances):
+    """``check_text`` on every text of a new row and every changed text of a loaded one."""
+    rows = [(obj, None) for obj in session.new]
+    rows += [(obj, sa.inspect(obj).committed_state) for obj in session.dirty]
+    for obj, changed in rows:
         state = sa.inspect(obj)
-        for attr in state.mapper.column_attrs:
-            column = attr.columns[0]
-            if not isinstance(column.type, sa.String):
-                continue
-            value = state.dict.get(attr.key)
-            if not isinstance(value, str):
-                continue
-            where = f"{column.table.name}.{column.name}"
-            if column.type.length and len(value) > column.type.length:
-                raise InvalidInput(f"输入内容过长：{where} 最多 {column.type.length} 个字符",
-                                   details={"field": where, "max_length": column.type.length}, code="too_long")
-            if _LONE_SURROGATE.search(value):
-                raise InvalidInput("输入内容含有无效的 Unicode 字符（孤立代理项）", details={"field": where})
+        for key, where, length in _text_columns(state.mapper):
+            if changed is not None and key not in changed:
+                continue  # as loaded: not this flush's to judge
+            value = state.dict.get(key)
+            if isinstance(value, str):
+                check_text(where, length, value)
 
 
 class Database:

@@ -7,13 +7,12 @@ each event is chained to the previous one by its hash (``chain``), so that a
 change made behind the application's back is found by ``tongban audit verify``.
 """
 import json
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from engine import webhooks
-from engine.errors import InvalidInput
+from engine.db import check_text
 from engine.models import CaseEvent, utcnow
 
 from . import chain
@@ -101,21 +100,14 @@ _pending = "trail_pending"
 _TABLE = CaseEvent.__table__
 _COLUMNS = ("case_id", "seq", "type", "at", "actor", "task_id", "element_id", "data", "hash")
 _TEXT = [(c.name, c.type.length) for c in _TABLE.columns if isinstance(c.type, sa.String) and c.type.length]
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_text(event):
-    """What the flush-time text check (engine.db) said of an ORM event row: the caller's 422, on both databases."""
+    """What the flush-time text check (engine.db) says of an ORM row, said of this Core-inserted one."""
     for name, length in _TEXT:
         value = getattr(event, name)
-        if not isinstance(value, str):
-            continue
-        where = f"case_event.{name}"
-        if len(value) > length:
-            raise InvalidInput(f"输入内容过长：{where} 最多 {length} 个字符",
-                               details={"field": where, "max_length": length}, code="too_long")
-        if _LONE_SURROGATE.search(value):
-            raise InvalidInput("输入内容含有无效的 Unicode 字符（孤立代理项）", details={"field": where})
+        if isinstance(value, str):
+            check_text(f"case_event.{name}", length, value)
 
 
 def _write_pending(session):
