@@ -33,8 +33,7 @@ from engine.models import HumanTask, Job, TaskCandidate, utcnow
 from engine.runtime.failures import element_error
 from engine.spiff import dmn, scripting
 from engine.spiff.prune import prune
-from engine.supervision import hooks as supervision_hooks
-from engine.supervision.hooks import outcome_of, supervise
+from engine.supervision.hooks import outcome_of, prefill_deadlines, supervise
 from engine.applicants import credit
 from engine.tasks import rules
 from engine.tasks.assignment import drawn_assignment
@@ -308,7 +307,7 @@ class Step(CaseContext):
                                       + [TaskCandidate(kind="user", name=u) for u in users]))
         if new_rows:
             self.fresh_rows = new_rows
-            supervision_hooks.prefill_deadlines(self, new_rows)  # inserted with their deadline: no UPDATE after
+            prefill_deadlines(self, new_rows)  # inserted with their deadline: no UPDATE after
             session.add_all(new_rows)
             # The rows' ids go into their trail events: flush these rows only, so the case row
             # is written once, at the end, with its version check (claim_version).

@@ -39,7 +39,7 @@ def task_red_days():
     return int(os.environ.get("TONGBAN_TASK_RED_DAYS", "2"))
 
 
-def _card_at(thresholds, now):
+def card_at(thresholds, now):
     """The card earned at ``now`` and when the next one falls due."""
     card, upcoming = NONE, None
     for at, level in thresholds:
@@ -114,7 +114,7 @@ class CaseClock:
             self.ctx.event(history.CLOCK_UNAVAILABLE, actor=None, data={"reason": exc.message, **(exc.details or {})})
             return False
         if case.paused_at is None:
-            card, upcoming = _card_at(thresholds, self.now)
+            card, upcoming = card_at(thresholds, self.now)
             self.set_card(card)
             case.next_card_at = None if case.ended_at else upcoming  # an ended case keeps its last card
         else:
@@ -177,7 +177,7 @@ class CaseClock:
 def sync_task_card(ctx, row, now):
     """Refresh one task's card; records a transition once."""
     try:
-        card, row.next_card_at = _card_at(task_thresholds(row), now)
+        card, row.next_card_at = card_at(task_thresholds(row), now)
     except CalendarMissing:
         card, row.next_card_at = row.card, None
     if card != row.card:

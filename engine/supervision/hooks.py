@@ -11,7 +11,7 @@ from engine.models import HumanTask
 from engine.tasks import rules
 from engine.tasks.rules import LOCKED_CASE, OPEN
 
-from .clock import PAUSE_AT_ELEMENT, CaseClock, _card_at, sync_task_card, task_thresholds
+from .clock import PAUSE_AT_ELEMENT, CaseClock, card_at, sync_task_card, task_thresholds
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -39,7 +39,7 @@ def supervise(step, new_rows):
         clock.resume(PAUSE_AT_ELEMENT)
 
     for row in new_rows:
-        if step_deadline(row, props):
+        if row.due_at is not None:  # its 环节时限, set before it was inserted (prefill_deadlines)
             if step.case.paused_at is None:
                 sync_task_card(step, row, clock.now)
             else:
@@ -64,7 +64,7 @@ def prefill_deadlines(step, rows):
     for row in rows:
         if step_deadline(row, props):
             try:
-                _, row.next_card_at = _card_at(task_thresholds(row), now)
+                _, row.next_card_at = card_at(task_thresholds(row), now)
             except CalendarMissing:
                 row.next_card_at = None
 
